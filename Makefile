@@ -1,0 +1,62 @@
+# groundwork — every operator and developer entry point. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STACK ?= groundwork
+N ?= 3
+
+.PHONY: help install build test lint typecheck format-check bench \
+        up down ps logs rollout rollback scale secrets local local-rollout local-down
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+install: ## Install what tests need (Node deps, Redis, nginx, shellcheck, FerretDB, schemathesis), skipping what is there
+	@bash stack/install.sh
+
+build: ## Compile TypeScript into dist/
+	npm run build
+
+test: install ## Install what is missing, then typecheck, lint, format check and every test against real servers
+	@bash stack/test.sh
+
+lint: ## Type-check, lint and format-check without running tests
+	npm run typecheck && npm run lint && npm run format:check
+
+typecheck: ## TypeScript type check
+	npm run typecheck
+
+bench: install ## Benchmark groundwork against bare Node/Koa baselines; prints the table, writes the chart
+	@bash stack/bench.sh
+
+up: ## Deploy to Docker Swarm (swarm init, secrets, image build, stack deploy)
+	@bash stack/up.sh $(STACK)
+
+down: ## Remove the Swarm stack (volumes and secrets are kept)
+	docker stack rm $(STACK)
+
+ps: ## Show the stack's tasks
+	docker stack ps $(STACK)
+
+logs: ## Follow the web service's JSON logs
+	docker service logs $(STACK)_web -f
+
+rollout: ## Build a new image and roll it out one replica at a time (start-first)
+	@bash stack/rollout.sh $(STACK)
+
+rollback: ## Roll the web service back to its previous spec
+	docker service rollback $(STACK)_web
+
+scale: ## Scale the web service: make scale N=5
+	docker service scale $(STACK)_web=$(N)
+
+secrets: ## Create each missing Swarm secret from a strong random value
+	@bash secrets/create.sh
+
+local: ## Run the stack's topology on this machine without Docker (nginx :8080, 3 replicas, Redis, FerretDB)
+	@bash stack/local/up.sh
+
+local-rollout: ## Replace the local replicas one at a time, start-first
+	@bash stack/local/rollout.sh
+
+local-down: ## Stop everything `make local` started
+	@bash stack/local/down.sh
