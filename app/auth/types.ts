@@ -1,0 +1,36 @@
+import type { Middleware } from 'koa';
+
+export type Role = 'member' | 'admin';
+
+/** A user as the API shows it, and as a request's `ctx.state.user` holds it. */
+export interface PublicUser {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+export interface LoginResult {
+  token: string;
+  /** RFC 3339 */
+  expiresAt: string;
+}
+
+export interface AuthService {
+  /** 409 ConflictError when the username is taken. */
+  register(input: { username: string; password: string }): Promise<PublicUser>;
+  /** 401 for unknown user and wrong password alike; 429 after repeated failures. */
+  login(input: { username: string; password: string }, ip: string): Promise<LoginResult>;
+  logout(token: string): Promise<void>;
+  /** The user behind a bearer token; 401 when missing, malformed, expired or logged out. */
+  authenticate(token: string | undefined): Promise<PublicUser & { token: string }>;
+  /** Creates user `admin` with this password unless it exists; safe to race. */
+  ensureAdmin(password: string): Promise<void>;
+}
+
+/** Route middleware built from the shared, Redis-backed limiters. */
+export interface RequestLimiters {
+  /** Writes per signed-in user and per IP; run after requireUser. */
+  writes: Middleware;
+  /** Registrations per IP. */
+  register: Middleware;
+}

@@ -1,0 +1,108 @@
+import { bool, cleanEnv, makeValidator, num, port, str, url } from 'envalid';
+import { ConfigError, resolveSecretFiles, type RawEnv } from './secret-files.js';
+
+const positiveInt = makeValidator<number>((input) => {
+  const n = Number(input);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error('must be a non-negative integer');
+  return n;
+});
+
+const mongoUrl = makeValidator<string>((input) => {
+  if (!/^mongodb(\+srv)?:\/\/[^\s]+$/.test(input)) throw new Error('must be a mongodb:// URL');
+  return input;
+});
+
+const optionalSecret = (desc: string) => str({ default: undefined, desc });
+
+const spec = {
+  PORT: port({ default: 3000, desc: 'HTTP port of one replica' }),
+  MONGO_URL: mongoUrl({
+    default: 'mongodb://127.0.0.1:27017/groundwork',
+    desc: 'MongoDB connection string; the database name is its path',
+  }),
+  REDIS_URL: url({ default: 'redis://127.0.0.1:6379', desc: 'Redis or KeyDB connection string' }),
+  MONGO_PASSWORD: optionalSecret('MongoDB password, joined to MONGO_URL when set'),
+  REDIS_PASSWORD: optionalSecret('Redis password, joined to REDIS_URL when set'),
+  ADMIN_PASSWORD: optionalSecret('Password of the first admin, created at start-up if missing'),
+  LOG_LEVEL: str({
+    default: 'info',
+    choices: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
+    desc: 'winston log level',
+  }),
+  TRUST_PROXY: bool({
+    default: false,
+    desc: 'Take the client IP from the last X-Forwarded-For hop (true behind nginx only)',
+  }),
+  DRAIN_DELAY_MS: positiveInt({
+    default: 5000,
+    desc: 'After SIGTERM, keep serving this long with /readyz at 503 so load balancers move away',
+  }),
+  SHUTDOWN_TIMEOUT_MS: positiveInt({
+    default: 20000,
+    desc: 'After SIGTERM, exit non-zero if shutdown has not finished by then',
+  }),
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt({
+    default: 65000,
+    desc: "Idle keep-alive timeout; above nginx's upstream keepalive_timeout (60 s)",
+  }),
+  MONGO_TIMEOUT_MS: positiveInt({
+    default: 2000,
+    desc: 'How long a MongoDB operation waits for a server before failing with 503',
+  }),
+  REDIS_TIMEOUT_MS: positiveInt({
+    default: 300,
+    desc: 'How long a Redis command may take before it is treated as failed',
+  }),
+  SESSION_TTL_SECONDS: positiveInt({ default: 43200, desc: 'Lifetime of a login token' }),
+  APP_VERSION: str({ default: '0.1.0', desc: 'Build version shown by GET /version' }),
+  APP_COMMIT: str({ default: 'unknown', desc: 'Build commit shown by GET /version' }),
+};
+
+type Cleaned = ReturnType<typeof cleanEnv<typeof spec>>;
+export type Config = Readonly<Omit<Cleaned, 'MONGO_PASSWORD' | 'REDIS_PASSWORD'>>;
+
+/**
+ * Validates the environment once. Throws ConfigError with a one-line message naming
+ * the first bad variable; main.ts prints it and exits.
+ */
+export function loadConfig(env: RawEnv = process.env): Config {
+  const raw = resolveSecretFiles(env);
+  const cleaned = cleanEnv(raw, spec, {
+    reporter: ({ errors }) => {
+      const [name, error] = Object.entries(errors)[0] ?? [];
+      if (name !== undefined) throw new ConfigError(`${name}: ${describe(error)}`);
+    },
+  });
+  const { MONGO_PASSWORD, REDIS_PASSWORD, ...rest } = cleaned;
+  return Object.freeze({
+    ...rest,
+    MONGO_URL: withPassword(rest.MONGO_URL, MONGO_PASSWORD),
+    REDIS_URL: withPassword(rest.REDIS_URL, REDIS_PASSWORD),
+  });
+}
+
+function describe(error: Error | undefined): string {
+  // envalid says "Missing" or the validator's message; never echo the value itself,
+  // which may be a secret.
+  const message = error?.message ?? 'invalid';
+  return message.startsWith('Invalid') ? 'invalid value' : message;
+}
+
+function withPassword(connection: string, password: string | undefined): string {
+  if (password === undefined || password === '') return connection;
+  const parsed = new URL(connection);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+/** A connection string safe to log: credentials removed. */
+export function redactUrl(connection: string): string {
+  try {
+    const parsed = new URL(connection);
+    parsed.username = parsed.username ? '***' : '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,56 @@
+import type { Db } from 'mongodb';
+import type { Logger } from 'winston';
+
+/**
+ * A migration is idempotent (createIndex with the same spec is a no-op when the index
+ * exists), so three replicas starting at once may all run it safely; the `migrations`
+ * collection records which versions have been applied, for operators and so that a
+ * later, non-idempotent migration has a place to check.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Db): Promise<void>;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'unique usernames',
+    up: async (db) => {
+      await db.collection('users').createIndex({ username: 1 }, { unique: true, name: 'username_unique' });
+    },
+  },
+  {
+    version: 2,
+    description: 'project listing indexes: one per sort, each ending in _id for the cursor',
+    up: async (db) => {
+      const projects = db.collection('projects');
+      await projects.createIndexes([
+        { key: { createdAt: -1, _id: -1 }, name: 'createdAt_id' },
+        { key: { budgetCents: 1, _id: 1 }, name: 'budget_id' },
+        { key: { nameLower: 1, _id: 1 }, name: 'name_id' },
+        { key: { status: 1, createdAt: -1, _id: -1 }, name: 'status_createdAt_id' },
+      ]);
+    },
+  },
+];
+
+export async function migrate(db: Db, logger: Logger, migrations = MIGRATIONS): Promise<void> {
+  const applied = db.collection<{ _id: number; description: string; appliedAt: Date }>('migrations');
+  for (const migration of migrations) {
+    if (await applied.findOne({ _id: migration.version })) continue;
+    await migration.up(db);
+    // Another replica may have recorded it first: a duplicate key here means "done".
+    await applied
+      .updateOne(
+        { _id: migration.version },
+        { $setOnInsert: { description: migration.description, appliedAt: new Date() } },
+        { upsert: true },
+      )
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      });
+    logger.info('migration applied', { version: migration.version, description: migration.description });
+  }
+}

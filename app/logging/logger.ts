@@ -1,0 +1,18 @@
+import winston from 'winston';
+
+/**
+ * One JSON object per line on stdout, as `docker service logs` shows it. Callers pass
+ * structured fields; nothing here ever formats a secret, because no caller passes one.
+ */
+export function createLogger(level: string): winston.Logger {
+  return winston.createLogger({
+    level,
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.Console()],
+  });
+}
+
+/** A logger that drops everything, for tests that do not read logs. */
+export function createSilentLogger(): winston.Logger {
+  return winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
+}

@@ -1,0 +1,40 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric groundwork exports, on a registry of its own (not prom-client's global)
+ * so that several app instances in one test process do not collide.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Request duration by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    cacheEvents: new Counter({
+      name: 'cache_events_total',
+      help: 'Cache lookups by tier (l1, l2) and result (hit, miss, stale, error)',
+      labelNames: ['tier', 'result'] as const,
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limit_rejections_total',
+      help: 'Requests rejected with 429, by limiter',
+      labelNames: ['limiter'] as const,
+      registers: [registry],
+    }),
+    dependencyUp: new Gauge({
+      name: 'dependency_up',
+      help: '1 when the dependency answered its last health check, else 0',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,41 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+
+/**
+ * Commands fail fast while Redis is unreachable (no offline queue, one retry, a command
+ * timeout) so that callers can fall back instead of queueing behind a dead connection;
+ * the connection itself keeps retrying in the background and recovers on its own.
+ */
+export function createRedis(url: string, timeoutMs: number, logger: Logger, name: string): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(timeoutMs, 1000),
+    connectionName: name,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  let up = false;
+  redis.on('ready', () => {
+    up = true;
+    logger.info('redis connected', { connection: name });
+  });
+  redis.on('error', (err: Error) => {
+    // ioredis emits an error per failed reconnect; log the transition, not the flood.
+    if (up) logger.warn('redis unavailable', { connection: name, error: err.message });
+    up = false;
+  });
+  return redis;
+}
+
+/** Connects if Redis is there; if not, the app still starts and ioredis keeps trying. */
+export async function connectRedis(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    await redis.connect();
+  } catch (err) {
+    logger.warn('redis not reachable at start-up; continuing without it', {
+      error: (err as Error).message,
+    });
+  }
+}

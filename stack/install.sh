@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what `make test`, `make local` and `make bench` need on a fresh Debian
+# machine (as root), skipping whatever is already there, so running it twice is cheap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FERRETDB_VERSION=v1.24.2
+SCHEMATHESIS_VERSION=4.32.5
+LOCAL_BIN=.local/bin
+
+apt_updated=false
+apt_install() {
+  if [ "$apt_updated" = false ]; then
+    apt-get update -qq
+    apt_updated=true
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+command -v wrk >/dev/null || need+=(wrk)
+command -v docker >/dev/null || need+=(docker.io)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install: apt packages ${need[*]}"
+  apt_install "${need[@]}"
+fi
+
+# Node dependencies: reinstall only when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# FerretDB from the Go module proxy. Its version package panics unless
+# build/version/version.txt names a version, and that file is generated in FerretDB's
+# own repository, not shipped in the module; so vendor the module, add the file with
+# the version we pinned, and build from the vendored tree.
+if ! "$LOCAL_BIN/ferretdb" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION"; then
+  echo "install: building FerretDB $FERRETDB_VERSION"
+  mkdir -p "$LOCAL_BIN"
+  (
+    cd stack/ferretdb
+    go mod download
+    rm -rf vendor
+    go mod vendor
+    echo "$FERRETDB_VERSION" > vendor/github.com/FerretDB/FerretDB/build/version/version.txt
+    go build -mod=vendor -o "../../$LOCAL_BIN/ferretdb" github.com/FerretDB/FerretDB/cmd/ferretdb
+    rm -rf vendor
+  )
+fi
+
+# schemathesis, in a virtualenv of its own so it never touches the system Python.
+if ! .local/venv/bin/schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "install: schemathesis $SCHEMATHESIS_VERSION"
+  python3 -m venv .local/venv
+  .local/venv/bin/pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi

@@ -1,0 +1,49 @@
+import type { Server } from 'node:http';
+import { loadConfig, type Config } from '../../app/config/config.js';
+import { createDeps, type Deps } from '../../app/deps.js';
+import { createSilentLogger } from '../../app/logging/logger.js';
+import { startServer } from '../../app/server.js';
+import { testServers } from './root-hooks.js';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests-only';
+
+export interface TestApp {
+  url: string;
+  deps: Deps;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/** Config for an app instance against the shared test servers; overrides win. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const servers = testServers();
+  return loadConfig({
+    MONGO_URL: servers.mongoUrl,
+    REDIS_URL: servers.redisUrl,
+    ADMIN_PASSWORD,
+    DRAIN_DELAY_MS: '0',
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+}
+
+/** A real app instance listening on a free port, the way main.ts runs one. */
+export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const deps = await createDeps(testConfig(overrides), createSilentLogger());
+  const running = await startServer(deps, 0);
+  return {
+    url: `http://127.0.0.1:${running.port}`,
+    deps,
+    server: running.server,
+    stop: () => running.shutdown(),
+  };
+}
+
+/** Empties the collections and Redis between tests; migrations' indexes stay. */
+export async function resetData(deps: Deps): Promise<void> {
+  await Promise.all([
+    deps.db.collection('projects').deleteMany({}),
+    deps.db.collection('users').deleteMany({ username: { $ne: 'admin' } }),
+    deps.redis.flushdb(),
+  ]);
+}
