@@ -27,7 +27,7 @@ export function createApp(deps: Deps): Koa {
   const router = new Router();
   for (const child of [
     healthRoutes(deps.readiness, deps.metrics, version),
-    docsRoutes(),
+    docsRoutes(deps.config.APP_VERSION),
     authRoutes(deps),
     projectsRoutes(deps),
   ]) {

@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { koaBody } from 'koa-body';
+import { HttpMethodEnum, koaBody } from 'koa-body';
 import { AppError, ValidationError } from '../errors/app-errors.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -11,7 +11,7 @@ const parse = koaBody({
   urlencoded: false,
   text: false,
   multipart: false,
-  parsedMethods: ['POST', 'PUT', 'PATCH'],
+  parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH],
 });
 
 /**

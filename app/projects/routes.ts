@@ -1,0 +1,85 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { requireUser } from '../auth/require-user.js';
+import type { PublicUser } from '../auth/types.js';
+import type { Deps } from '../deps.js';
+import { NotFoundError, ValidationError } from '../errors/app-errors.js';
+import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
+import { jsonBody } from '../http/json-body.js';
+import { validator } from '../http/validate.js';
+import { CreateProjectBody, ListProjectsQuery, PatchProjectBody } from './schema.js';
+
+const parseCreate = validator(CreateProjectBody, 'body');
+const parsePatch = validator(PatchProjectBody, 'body');
+const parseList = validator(ListProjectsQuery, 'query');
+
+/** Thin HTTP layer over the projects service: parse, call, shape the response. */
+export function projectsRoutes(deps: Deps): Router {
+  const { projects, auth, limiters } = deps;
+  const signedIn = requireUser(auth);
+  const router = new Router({ prefix: '/projects' });
+
+  router.get('/', async (ctx) => {
+    const read = await projects.list(parseList({ ...ctx.query }));
+    ctx.set('X-Cache', read.cache);
+    ctx.body = read.value;
+  });
+
+  // Registered before '/:id' so "stats" is not taken for an id.
+  router.get('/stats', async (ctx) => {
+    const read = await projects.stats();
+    ctx.set('X-Cache', read.cache);
+    ctx.body = read.value;
+  });
+
+  router.get('/:id', async (ctx) => {
+    const id = projectId(ctx);
+    const read = await projects.getById(id);
+    ctx.set('X-Cache', read.cache);
+    if (!read.value) throw new NotFoundError(`No project ${id}`);
+    const etag = etagFor(read.value.version);
+    ctx.set('ETag', etag);
+    if (noneMatch(ctx.get('If-None-Match'), etag)) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.body = read.value;
+  });
+
+  router.post('/', signedIn, limiters.writes, jsonBody(), async (ctx) => {
+    const project = await projects.create(parseCreate(ctx.request.body), user(ctx));
+    ctx.status = 201;
+    ctx.set('Location', `/projects/${project.id}`);
+    ctx.set('ETag', etagFor(project.version));
+    ctx.body = project;
+  });
+
+  router.patch('/:id', signedIn, limiters.writes, jsonBody(), async (ctx) => {
+    const id = projectId(ctx);
+    const ifMatch = versionFromIfMatch(ctx.get('If-Match'));
+    const project = await projects.update(id, parsePatch(ctx.request.body), user(ctx), ifMatch);
+    ctx.set('ETag', etagFor(project.version));
+    ctx.body = project;
+  });
+
+  router.delete('/:id', signedIn, limiters.writes, async (ctx) => {
+    await projects.remove(projectId(ctx), user(ctx));
+    ctx.status = 204;
+  });
+
+  return router;
+}
+
+function projectId(ctx: Context): string {
+  const id = (ctx.params as Record<string, string | undefined>).id ?? '';
+  if (!/^[0-9a-f]{24}$/.test(id)) {
+    throw new ValidationError('path.id: must be 24 lowercase hex characters', [
+      { path: 'path.id', message: 'must be 24 lowercase hex characters' },
+    ]);
+  }
+  return id;
+}
+
+function user(ctx: Context): PublicUser {
+  return ctx.state.user as PublicUser;
+}

@@ -1,0 +1,125 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one description of a project: request validation (ajv), TypeScript types
+ * (Static<>) and the OpenAPI document are all derived from these schemas.
+ */
+
+export const STATUSES = ['planning', 'in_progress', 'completed'] as const;
+export const SORTS = ['createdAt', '-createdAt', 'budget', '-budget', 'name'] as const;
+// ISO 4217 codes as this Node build knows them (ICU's list), so the enum stays current
+// with the runtime instead of a hand-kept copy.
+export const CURRENCIES = Intl.supportedValuesOf('currency');
+export const MAX_BUDGET = 1_000_000_000_000;
+
+const Id = Type.String({ pattern: '^[0-9a-f]{24}$', description: '24 hex characters' });
+const Status = Type.Union(
+  STATUSES.map((s) => Type.Literal(s)),
+  { description: 'planning, in_progress or completed' },
+);
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '\\S',
+  description: '1–200 characters; surrounding whitespace is trimmed',
+});
+const Budget = Type.Number({
+  minimum: 0,
+  maximum: MAX_BUDGET,
+  description: 'At most 2 decimals; stored as integer cents, so sums are exact',
+});
+const Currency = Type.Union(
+  CURRENCIES.map((c) => Type.Literal(c)),
+  { description: 'ISO 4217 code', default: 'USD' },
+);
+const Location = Type.String({ maxLength: 200 });
+const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
+
+export const ProjectSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    budget: Type.Number({ minimum: 0 }),
+    currency: Type.String(),
+    status: Status,
+    location: Type.Optional(Type.String()),
+    startDate: Type.Optional(DateOnly),
+    endDate: Type.Optional(DateOnly),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    createdBy: Type.String(),
+    version: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type Project = Static<typeof ProjectSchema>;
+
+export const CreateProjectBody = Type.Object(
+  {
+    name: Name,
+    budget: Budget,
+    currency: Type.Optional(Currency),
+    status: Status,
+    location: Type.Optional(Location),
+    startDate: Type.Optional(DateOnly),
+    endDate: Type.Optional(DateOnly),
+  },
+  { additionalProperties: false },
+);
+export type CreateProjectInput = Static<typeof CreateProjectBody>;
+
+/** Every field optional; `null` removes an optional field. */
+export const PatchProjectBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    budget: Type.Optional(Budget),
+    currency: Type.Optional(Currency),
+    status: Type.Optional(Status),
+    location: Type.Optional(Type.Union([Location, Type.Null()])),
+    startDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
+    endDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchProjectInput = Static<typeof PatchProjectBody>;
+
+export const ListProjectsQuery = Type.Object(
+  {
+    status: Type.Optional(Status),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Name contains, case-insensitive' })),
+    minBudget: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_BUDGET })),
+    maxBudget: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_BUDGET })),
+    sort: Type.Optional(Type.Union(SORTS.map((s) => Type.Literal(s)), { default: '-createdAt' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+export type ListProjectsInput = Static<typeof ListProjectsQuery>;
+export type Sort = (typeof SORTS)[number];
+export type Status = (typeof STATUSES)[number];
+
+export const ProjectPageSchema = Type.Object({
+  items: Type.Array(ProjectSchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type ProjectPage = Static<typeof ProjectPageSchema>;
+
+const PerStatus = (schema: typeof Budget | ReturnType<typeof Type.Integer>) =>
+  Type.Object(
+    { planning: schema, in_progress: schema, completed: schema },
+    { additionalProperties: false },
+  );
+
+export const ProjectStatsSchema = Type.Object({
+  total: Type.Integer({ minimum: 0 }),
+  byStatus: PerStatus(Type.Integer({ minimum: 0 })),
+  budget: Type.Object({
+    total: Type.Number({ minimum: 0 }),
+    byStatus: PerStatus(Type.Number({ minimum: 0 })),
+  }),
+});
+export type ProjectStats = Static<typeof ProjectStatsSchema>;
+
+export const ProjectIdParam = Id;

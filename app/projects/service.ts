@@ -1,0 +1,160 @@
+import type { PublicUser } from '../auth/types.js';
+import {
+  ForbiddenError,
+  NotFoundError,
+  PreconditionFailedError,
+  ValidationError,
+} from '../errors/app-errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { toCents } from './money.js';
+import type { OptionalField, ProjectChanges, ProjectFields, ProjectsRepository } from './repository.js';
+import type {
+  CreateProjectInput,
+  ListProjectsInput,
+  PatchProjectInput,
+  Project,
+  ProjectPage,
+  ProjectStats,
+} from './schema.js';
+
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE';
+
+/** A read result and where it came from, for the X-Cache header. */
+export interface Read<T> {
+  value: T;
+  cache: CacheStatus;
+}
+
+/**
+ * The read side, separate so a cache can wrap it: the service only ever reads
+ * through this, and tells `onWrite` about every change so a cache can evict.
+ */
+export interface ProjectReads {
+  getById(id: string): Promise<Read<Project | undefined>>;
+  list(query: ListProjectsInput): Promise<Read<ProjectPage>>;
+  stats(): Promise<Read<ProjectStats>>;
+  /** Called after every successful write, before the response is sent. */
+  onWrite(id: string): Promise<void>;
+}
+
+/** Reads straight from MongoDB: what runs when no cache is configured. */
+export function directReads(repository: ProjectsRepository): ProjectReads {
+  return {
+    getById: async (id) => ({ value: await repository.findById(id), cache: 'MISS' }),
+    list: async (query) => ({ value: await listPage(repository, query), cache: 'MISS' }),
+    stats: async () => ({ value: await repository.stats(), cache: 'MISS' }),
+    onWrite: async () => {},
+  };
+}
+
+export async function listPage(repository: ProjectsRepository, query: ListProjectsInput): Promise<ProjectPage> {
+  const sort = query.sort ?? '-createdAt';
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort);
+  // Bounds are compared in cents; the epsilon absorbs x * 100 landing a hair off an
+  // integer (0.07 * 100 = 7.000000000000001).
+  const filter = {
+    ...(query.status !== undefined ? { status: query.status } : {}),
+    ...(query.q !== undefined ? { q: query.q } : {}),
+    ...(query.minBudget !== undefined ? { minCents: Math.ceil(query.minBudget * 100 - 1e-6) } : {}),
+    ...(query.maxBudget !== undefined ? { maxCents: Math.floor(query.maxBudget * 100 + 1e-6) } : {}),
+  };
+  const { items, last } = await repository.list(filter, sort, query.limit ?? 20, after);
+  return { items, nextCursor: last ? encodeCursor(last) : null };
+}
+
+export function createProjectsService(deps: { repository: ProjectsRepository; reads?: ProjectReads }) {
+  const { repository } = deps;
+  const reads = deps.reads ?? directReads(repository);
+
+  /** Loads a project for a change: 404 if absent, 403 unless creator or admin. */
+  async function loadForChange(id: string, user: PublicUser): Promise<Project> {
+    const project = await repository.findById(id);
+    if (!project) throw new NotFoundError(`No project ${id}`);
+    if (user.role !== 'admin' && project.createdBy !== user.id) {
+      throw new ForbiddenError('Only the project’s creator or an admin may change it');
+    }
+    return project;
+  }
+
+  return {
+    getById: (id: string) => reads.getById(id),
+    list: (query: ListProjectsInput) => reads.list(query),
+    stats: () => reads.stats(),
+
+    async create(input: CreateProjectInput, user: PublicUser): Promise<Project> {
+      const fields: ProjectFields = {
+        name: input.name.trim(),
+        budgetCents: toCents(input.budget, 'body.budget'),
+        currency: input.currency ?? 'USD',
+        status: input.status,
+        ...(input.location !== undefined ? { location: input.location } : {}),
+        ...(input.startDate !== undefined ? { startDate: input.startDate } : {}),
+        ...(input.endDate !== undefined ? { endDate: input.endDate } : {}),
+      };
+      checkDates(fields.startDate, fields.endDate);
+      const project = await repository.insert(fields, user.id);
+      await reads.onWrite(project.id);
+      return project;
+    },
+
+    /**
+     * `ifMatch` is the version from an If-Match ETag, if the client sent one. Without
+     * it the change applies to whatever version is current, retried if another write
+     * lands between our read and our update.
+     */
+    async update(id: string, input: PatchProjectInput, user: PublicUser, ifMatch?: number): Promise<Project> {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const current = await loadForChange(id, user);
+        if (ifMatch !== undefined && current.version !== ifMatch) throw new PreconditionFailedError();
+        const changes = toChanges(input);
+        checkDates(
+          pick(input.startDate, current.startDate),
+          pick(input.endDate, current.endDate),
+        );
+        const updated = await repository.update(id, current.version, changes);
+        if (updated) {
+          await reads.onWrite(id);
+          return updated;
+        }
+      }
+      throw new PreconditionFailedError('The project is being changed by others; retry');
+    },
+
+    async remove(id: string, user: PublicUser): Promise<void> {
+      await loadForChange(id, user);
+      if (!(await repository.remove(id))) throw new NotFoundError(`No project ${id}`);
+      await reads.onWrite(id);
+    },
+  };
+}
+
+export type ProjectsService = ReturnType<typeof createProjectsService>;
+
+function toChanges(input: PatchProjectInput): ProjectChanges {
+  const set: Partial<ProjectFields> = {};
+  const unset: OptionalField[] = [];
+  if (input.name !== undefined) set.name = input.name.trim();
+  if (input.budget !== undefined) set.budgetCents = toCents(input.budget, 'body.budget');
+  if (input.currency !== undefined) set.currency = input.currency;
+  if (input.status !== undefined) set.status = input.status;
+  for (const field of ['location', 'startDate', 'endDate'] as const) {
+    const value = input[field];
+    if (value === null) unset.push(field);
+    else if (value !== undefined) set[field] = value;
+  }
+  return { set, unset };
+}
+
+/** The value a field will have after a PATCH: null removes it, undefined keeps it. */
+function pick(patched: string | null | undefined, current: string | undefined): string | undefined {
+  if (patched === null) return undefined;
+  return patched ?? current;
+}
+
+function checkDates(startDate: string | undefined, endDate: string | undefined): void {
+  if (startDate !== undefined && endDate !== undefined && endDate < startDate) {
+    throw new ValidationError('body.endDate: must not be before startDate', [
+      { path: 'body.endDate', message: 'must not be before startDate' },
+    ]);
+  }
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Starts Redis in the stack with `requirepass` from the Swarm secret, without the
+# password ever appearing on a command line (`ps`, /proc/*/cmdline, `docker inspect`):
+# printf is a shell builtin, so the value only travels from the secret file into a
+# config file on a tmpfs that only the redis user can read.
+# POSIX sh, so that it runs in any Redis or KeyDB image (Debian's dash has no pipefail;
+# there is no pipeline here to need it).
+set -eu
+umask 077
+
+conf=/run/redis/redis.conf
+secret=/run/secrets/redis_password
+
+{
+  printf 'requirepass %s\n' "$(cat "$secret")"
+  cat <<'SETTINGS'
+port 6379
+bind * -::*
+# Password auth is on, so protected mode (which only guards password-less servers) adds nothing.
+protected-mode no
+dir /data
+
+# Redis holds the read cache, the shared rate-limit counters and login sessions.
+# 256 MB, half the container's memory limit: the rest covers the fork of an AOF rewrite
+# and client buffers, so the kernel never OOM-kills Redis.
+maxmemory 256mb
+# allkeys-lru: under memory pressure the least recently used key goes, whatever it is.
+# Every key the app writes has a TTL anyway; evicting a cache entry costs one MongoDB
+# read, evicting a rate-limit counter briefly loosens a limit, evicting a session signs
+# one idle user out. All fail safe: logout deletes a session, so nothing revoked returns.
+maxmemory-policy allkeys-lru
+
+# Persistence: AOF, fsync every second, no RDB snapshots. Sessions live only here, so a
+# Redis restart (node reboot, image update) without persistence would sign every user
+# out; with AOF at most the last second of logins is lost. RDB is off because its fork
+# doubles memory at a moment we do not choose; the cache part needs no durability.
+appendonly yes
+appendfsync everysec
+save ""
+SETTINGS
+} >"$conf"
+
+exec redis-server "$conf"
