@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
+import type { Logger } from 'winston';
+import type { Config } from '../config/config.js';
+import { ConflictError, UnauthorizedError } from '../errors/app-errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { createLoginLimiter } from '../rate-limit/limiters.js';
+import { createDummyHash, hashPassword, verifyPassword } from './passwords.js';
+import { createSessions } from './sessions.js';
+import type { AuthService, PublicUser } from './types.js';
+import { createUsersRepository, type UserRecord } from './users-repository.js';
+
+export const ADMIN_USERNAME = 'admin';
+
+// The first admin's name stays the first admin's: nobody may register it, even before
+// the admin exists (e.g. when ADMIN_PASSWORD is not set yet).
+const RESERVED_USERNAMES = new Set([ADMIN_USERNAME]);
+
+// One message for an unknown user and a wrong password, so the answer does not tell
+// which usernames exist.
+const BAD_CREDENTIALS = 'The username or password is wrong';
+
+export interface AuthServiceDeps {
+  db: Db;
+  redis: Redis;
+  config: Config;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export function createAuthService({
+  db,
+  redis,
+  config,
+  metrics,
+  logger,
+}: AuthServiceDeps): AuthService {
+  const users = createUsersRepository(db);
+  const sessions = createSessions(redis, config.SESSION_TTL_SECONDS);
+  const loginLimiter = createLoginLimiter({ redis, metrics });
+  // Made once per process, in the background; the first unknown-user login waits for it.
+  const dummyHash = createDummyHash();
+
+  /** Runs scrypt exactly once whether or not the user exists. */
+  async function checkCredentials(
+    username: string,
+    password: string,
+  ): Promise<UserRecord | undefined> {
+    const user = await users.findByUsername(username);
+    const matches = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
+    return user && matches ? user : undefined;
+  }
+
+  return {
+    async register({ username, password }) {
+      if (RESERVED_USERNAMES.has(username)) {
+        throw new ConflictError(`The username "${username}" is taken`);
+      }
+      const passwordHash = await hashPassword(password);
+      const user = await users.insert({ username, passwordHash, role: 'member' });
+      logger.info('user registered', { userId: user.id });
+      return toPublic(user);
+    },
+
+    async login({ username, password }, ip) {
+      await loginLimiter.assertAllowed(username, ip);
+      const user = await checkCredentials(username, password);
+      if (!user) {
+        await loginLimiter.recordFailure(username, ip);
+        throw new UnauthorizedError(BAD_CREDENTIALS);
+      }
+      await loginLimiter.recordSuccess(username, ip);
+      return sessions.create(toPublic(user));
+    },
+
+    async logout(token) {
+      await sessions.end(token);
+    },
+
+    async authenticate(token) {
+      if (token === undefined || token === '') {
+        throw new UnauthorizedError('A bearer token is required');
+      }
+      const { id, username, role } = await sessions.find(token);
+      return { id, username, role, token };
+    },
+
+    async ensureAdmin(password) {
+      const existing = await users.findByUsername(ADMIN_USERNAME);
+      if (existing) {
+        if (existing.role !== 'admin') {
+          logger.warn('user "admin" exists but is not an admin; no admin was created');
+        }
+        return;
+      }
+      try {
+        const passwordHash = await hashPassword(password);
+        await users.insert({ username: ADMIN_USERNAME, passwordHash, role: 'admin' });
+        logger.info('first admin created', { username: ADMIN_USERNAME });
+      } catch (err) {
+        // Another replica starting at the same moment created it first: that is fine.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    },
+  };
+}
+
+function toPublic({ id, username, role }: UserRecord): PublicUser {
+  return { id, username, role };
+}
