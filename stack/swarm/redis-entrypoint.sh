@@ -10,9 +10,17 @@ umask 077
 
 conf=/run/redis/redis.conf
 secret=/run/secrets/redis_password
+# Mounted only during a rotation (secrets/README.md): the password being retired.
+previous=/run/secrets/redis_password_previous
 
 {
-  printf 'requirepass %s\n' "$(cat "$secret")"
+  if [ -f "$previous" ]; then
+    # Both passwords open the default user until every web replica has the new one;
+    # ACL users may hold several passwords, requirepass only one.
+    printf 'user default on >%s >%s ~* &* +@all\n' "$(cat "$secret")" "$(cat "$previous")"
+  else
+    printf 'requirepass %s\n' "$(cat "$secret")"
+  fi
   cat <<'SETTINGS'
 port 6379
 bind * -::*
