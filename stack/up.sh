@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make up`: deploy groundwork to Docker Swarm from nothing, or redeploy it.
+#   swarm init if needed -> data-node label -> missing secrets -> image -> stack deploy
+# Safe to run again: each step keeps what exists, and the deploy is a rolling update.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=stack/swarm/lib.sh
+source stack/swarm/lib.sh
+# shellcheck source=secrets/names.sh
+source secrets/names.sh
+stack="${1:-groundwork}"
+
+if [[ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != active ]]; then
+  # SWARM_ADVERTISE_ADDR picks the address on a host with several interfaces.
+  docker swarm init ${SWARM_ADVERTISE_ADDR:+--advertise-addr "$SWARM_ADVERTISE_ADDR"} >/dev/null
+  echo "up: swarm initialised"
+fi
+
+# MongoDB and Redis keep their data in node-local volumes and are pinned to the node
+# labelled groundwork.data=true; label this node if no node has it yet.
+if [[ -z "$(docker node ls -q --filter node.label=groundwork.data=true)" ]]; then
+  docker node update --label-add groundwork.data=true "$(docker info --format '{{.Swarm.NodeID}}')" >/dev/null
+  echo "up: this node holds the data volumes (label groundwork.data=true)"
+fi
+
+bash secrets/create.sh
+
+version="$(image_version)"
+GROUNDWORK_IMAGE="$(build_image "$version")"
+export GROUNDWORK_IMAGE
+
+# The committed stack rendering must match the template; re-render to be sure.
+bash nginx/render.sh stack nginx/nginx.stack.conf
+export_config_digests
+
+docker stack deploy --with-registry-auth -c docker-stack.yml "$stack"
+echo "up: deployed $GROUNDWORK_IMAGE as stack $stack — watch it with: docker stack ps $stack"
