@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { call, expectProblem, signUp } from '../../support/http.js';
+
+describe('auth: two replicas sharing MongoDB and Redis', () => {
+  let one: TestApp;
+  let two: TestApp;
+
+  before(async () => {
+    [one, two] = await Promise.all([startTestApp(), startTestApp()]);
+  });
+  after(async () => {
+    await Promise.all([one.stop(), two.stop()]);
+  });
+  beforeEach(async () => {
+    await resetData(one.deps);
+  });
+
+  it('when a token is issued by one replica, then the other accepts it', async () => {
+    const alice = await signUp(one.url, 'alice');
+    const me = await call(two.url, '/auth/me', { token: alice.token });
+    expect(me.status).to.equal(200);
+    expect(me.body).to.include({ id: alice.id });
+  });
+
+  it('when a user logs out on one replica, then the token stops working on both', async () => {
+    const alice = await signUp(one.url, 'alice');
+    expect((await call(two.url, '/auth/me', { token: alice.token })).status).to.equal(200);
+    expect((await call(two.url, '/auth/logout', { method: 'POST', token: alice.token })).status).to.equal(204);
+    expectProblem(await call(one.url, '/auth/me', { token: alice.token }), 401);
+    expectProblem(await call(two.url, '/auth/me', { token: alice.token }), 401);
+  });
+
+  it('when a name is registered on one replica, then the other answers 409 for it', async () => {
+    await signUp(one.url, 'alice');
+    const taken = await call(one.url, '/auth/me', {});
+    expectProblem(taken, 401);
+    const users = await one.deps.db.collection('users').find({ username: { $ne: 'admin' } }).toArray();
+    const reply = await call(two.url, '/auth/register', {
+      method: 'POST',
+      json: { username: String(users[0]?.username), password: 'a long enough password' },
+    });
+    expectProblem(reply, 409);
+  });
+
+  it('when three replicas ensure the admin at once, then exactly one admin exists', async () => {
+    await one.deps.db.collection('users').deleteMany({ username: 'admin' });
+    await Promise.all([
+      one.deps.auth.ensureAdmin('first password!!'),
+      two.deps.auth.ensureAdmin('second password!'),
+      one.deps.auth.ensureAdmin('third password!!'),
+    ]);
+    const admins = await one.deps.db.collection('users').find({ username: 'admin' }).toArray();
+    expect(admins).to.have.length(1);
+    expect(admins[0]).to.include({ role: 'admin' });
+  });
+});
