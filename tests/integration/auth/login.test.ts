@@ -3,7 +3,12 @@ import {
   LOGIN_FAILURES_PER_USERNAME_IP,
   LOGIN_LOCKOUT_SECONDS,
 } from '../../../app/rate-limit/limiters.js';
-import { ADMIN_PASSWORD, resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import {
+  ADMIN_PASSWORD,
+  resetData,
+  startTestApp,
+  type TestApp,
+} from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 
 const PASSWORD = 'a long enough password';
@@ -44,7 +49,9 @@ describe('auth: POST /auth/login', () => {
     const { body } = await login({ username: 'alice', password: PASSWORD });
     const keys = await app.deps.redis.keys('session:*');
     expect(keys).to.have.length(1);
-    expect(keys[0]).to.match(/^session:[0-9a-f]{64}$/).and.not.include(body.token);
+    expect(keys[0])
+      .to.match(/^session:[0-9a-f]{64}$/)
+      .and.not.include(body.token);
     expect(await app.deps.redis.get(keys[0]!)).not.to.include(body.token);
   });
 
@@ -99,7 +106,9 @@ describe('auth: POST /auth/login', () => {
     expectProblem(blocked, 429);
     const retryAfter = Number(blocked.headers.get('retry-after'));
     expect(retryAfter).to.be.within(LOGIN_LOCKOUT_SECONDS - 5, LOGIN_LOCKOUT_SECONDS);
-    const metrics = await app.deps.metrics.registry.getSingleMetricAsString('rate_limit_rejections_total');
+    const metrics = await app.deps.metrics.registry.getSingleMetricAsString(
+      'rate_limit_rejections_total',
+    );
     expect(metrics).to.include('limiter="login_username_ip"');
   });
 
@@ -112,7 +121,8 @@ describe('auth: POST /auth/login', () => {
 
   it('when a sign-in succeeds, then the earlier failures are forgotten', async () => {
     const almost = LOGIN_FAILURES_PER_USERNAME_IP.points - 1;
-    for (let i = 0; i < almost; i += 1) await login({ username: 'alice', password: 'wrong password' });
+    for (let i = 0; i < almost; i += 1)
+      await login({ username: 'alice', password: 'wrong password' });
     expect((await login({ username: 'alice', password: PASSWORD })).status).to.equal(200);
     for (let i = 0; i < almost; i += 1) {
       expectProblem(await login({ username: 'alice', password: 'wrong password' }), 401);

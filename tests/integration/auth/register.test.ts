@@ -25,7 +25,9 @@ describe('auth: POST /auth/register', () => {
   async function expectInvalid(json: unknown, path: string) {
     const problem = expectProblem(await register(json), 400);
     expect(problem.errors?.map((e) => e.path)).to.include(path);
-    expect(await app.deps.db.collection('users').countDocuments({ username: { $ne: 'admin' } })).to.equal(0);
+    expect(
+      await app.deps.db.collection('users').countDocuments({ username: { $ne: 'admin' } }),
+    ).to.equal(0);
   }
 
   it('when registering a new username, then 201 with id, username and role member', async () => {
@@ -39,16 +41,25 @@ describe('auth: POST /auth/register', () => {
   it('when registering, then the password is stored only as a salted scrypt hash', async () => {
     await register({ username: 'alice', password: PASSWORD });
     await register({ username: 'bob', password: PASSWORD });
-    const users = await app.deps.db.collection('users').find({ username: { $in: ['alice', 'bob'] } }).toArray();
+    const users = await app.deps.db
+      .collection('users')
+      .find({ username: { $in: ['alice', 'bob'] } })
+      .toArray();
     const hashes = users.map((u) => String(u.passwordHash));
     expect(hashes).to.have.length(2);
-    for (const hash of hashes) expect(hash).to.match(/^scrypt\$/).and.not.include(PASSWORD);
+    for (const hash of hashes)
+      expect(hash)
+        .to.match(/^scrypt\$/)
+        .and.not.include(PASSWORD);
     expect(hashes[0]).not.to.equal(hashes[1]);
   });
 
   it('when registering a taken username, then 409', async () => {
     expect((await register({ username: 'alice', password: PASSWORD })).status).to.equal(201);
-    const problem = expectProblem(await register({ username: 'alice', password: 'another password!' }), 409);
+    const problem = expectProblem(
+      await register({ username: 'alice', password: 'another password!' }),
+      409,
+    );
     expect(problem.detail).to.include('taken');
   });
 
@@ -122,11 +133,18 @@ describe('auth: POST /auth/register', () => {
   it('when the body is not application/json, then 415', async () => {
     const body = JSON.stringify({ username: 'alice', password: PASSWORD });
     expectProblem(await register(body, { 'content-type': 'text/plain' }), 415);
-    expectProblem(await register('username=alice', { 'content-type': 'application/x-www-form-urlencoded' }), 415);
+    expectProblem(
+      await register('username=alice', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+    );
   });
 
   it('when the body is over 64 KiB, then 413', async () => {
-    const reply = await register({ username: 'alice', password: PASSWORD, padding: 'x'.repeat(70 * 1024) });
+    const reply = await register({
+      username: 'alice',
+      password: PASSWORD,
+      padding: 'x'.repeat(70 * 1024),
+    });
     expectProblem(reply, 413);
   });
 
@@ -138,9 +156,9 @@ describe('auth: POST /auth/register', () => {
     expectProblem(reply, 429);
     const retryAfter = Number(reply.headers.get('retry-after'));
     expect(retryAfter).to.be.within(1, 3600);
-    expect(await app.deps.metrics.registry.getSingleMetricAsString('rate_limit_rejections_total')).to.include(
-      'limiter="register_ip"',
-    );
+    expect(
+      await app.deps.metrics.registry.getSingleMetricAsString('rate_limit_rejections_total'),
+    ).to.include('limiter="register_ip"');
   });
 
   it('when a request is invalid, then it does not count against the registration limit', async () => {

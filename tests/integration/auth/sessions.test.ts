@@ -50,13 +50,17 @@ describe('auth: tokens, /auth/me and /auth/logout', () => {
 
   it('when the scheme is written in lower case, then the token is still accepted', async () => {
     const alice = await signUp(app.url, 'alice');
-    const reply = await call(app.url, '/auth/me', { headers: { authorization: `bearer ${alice.token}` } });
+    const reply = await call(app.url, '/auth/me', {
+      headers: { authorization: `bearer ${alice.token}` },
+    });
     expect(reply.status).to.equal(200);
   });
 
   it('when a user logs out, then 204 and the token gives 401 from then on', async () => {
     const alice = await signUp(app.url, 'alice');
-    expect((await call(app.url, '/auth/logout', { method: 'POST', token: alice.token })).status).to.equal(204);
+    expect(
+      (await call(app.url, '/auth/logout', { method: 'POST', token: alice.token })).status,
+    ).to.equal(204);
     expectProblem(await call(app.url, '/auth/me', { token: alice.token }), 401);
     expectProblem(await call(app.url, '/auth/logout', { method: 'POST', token: alice.token }), 401);
   });
