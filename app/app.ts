@@ -49,5 +49,10 @@ export function createApp(deps: Deps): Koa {
 }
 
 function methodNotAllowed(): AppError {
-  return new AppError(405, 'method-not-allowed', 'Method not allowed', 'This route does not accept that method');
+  return new AppError(
+    405,
+    'method-not-allowed',
+    'Method not allowed',
+    'This route does not accept that method',
+  );
 }

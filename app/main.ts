@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   onSignals(running, config, logger);
 }
 
-function onSignals(running: RunningServer, config: Config, logger: ReturnType<typeof createLogger>): void {
+function onSignals(
+  running: RunningServer,
+  config: Config,
+  logger: ReturnType<typeof createLogger>,
+): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -39,7 +43,9 @@ function onSignals(running: RunningServer, config: Config, logger: ReturnType<ty
     // A hung dependency must not keep a replica from exiting: past the deadline,
     // exit non-zero so the orchestrator sees the unclean stop.
     setTimeout(() => {
-      logger.error('shutdown deadline passed; forcing exit', { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      logger.error('shutdown deadline passed; forcing exit', {
+        timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      });
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
     running.shutdown().then(

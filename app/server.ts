@@ -45,9 +45,11 @@ async function shutdown(server: Server, deps: Deps): Promise<void> {
   deps.logger.info('draining', { drainDelayMs: deps.config.DRAIN_DELAY_MS });
   // Keep serving while load balancers notice /readyz = 503 and stop sending to us.
   await sleep(deps.config.DRAIN_DELAY_MS);
-  const closed = new Promise<void>((resolve) => server.close(() => {
-    resolve();
-  }));
+  const closed = new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   server.closeIdleConnections();
   await closed;
   await deps.close();

@@ -1,4 +1,4 @@
-import { bool, cleanEnv, makeValidator, num, port, str, url } from 'envalid';
+import { bool, cleanEnv, makeValidator, port, str, url } from 'envalid';
 import { ConfigError, resolveSecretFiles, type RawEnv } from './secret-files.js';
 
 const positiveInt = makeValidator<number>((input) => {

@@ -12,10 +12,10 @@ export type RawEnv = Record<string, string | undefined>;
  * A file that cannot be read, or both NAME and NAME_FILE set, is a configuration error.
  */
 export function resolveSecretFiles(env: RawEnv, read = readSecretFile): RawEnv {
-  const out: RawEnv = { ...env };
+  const fileVars = new Set<string>(SECRET_NAMES.map((name) => `${name}_FILE`));
+  const out: RawEnv = Object.fromEntries(Object.entries(env).filter(([key]) => !fileVars.has(key)));
   for (const name of SECRET_NAMES) {
     const file = env[`${name}_FILE`];
-    delete out[`${name}_FILE`];
     if (file === undefined || file === '') continue;
     if (env[name] !== undefined && env[name] !== '') {
       throw new ConfigError(`${name}_FILE: set either ${name} or ${name}_FILE, not both`);

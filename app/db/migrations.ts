@@ -18,7 +18,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     description: 'unique usernames',
     up: async (db) => {
-      await db.collection('users').createIndex({ username: 1 }, { unique: true, name: 'username_unique' });
+      await db
+        .collection('users')
+        .createIndex({ username: 1 }, { unique: true, name: 'username_unique' }, undefined);
     },
   },
   {
@@ -37,7 +39,9 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export async function migrate(db: Db, logger: Logger, migrations = MIGRATIONS): Promise<void> {
-  const applied = db.collection<{ _id: number; description: string; appliedAt: Date }>('migrations');
+  const applied = db.collection<{ _id: number; description: string; appliedAt: Date }>(
+    'migrations',
+  );
   for (const migration of migrations) {
     if (await applied.findOne({ _id: migration.version })) continue;
     await migration.up(db);
@@ -51,6 +55,9 @@ export async function migrate(db: Db, logger: Logger, migrations = MIGRATIONS): 
       .catch((err: unknown) => {
         if ((err as { code?: number }).code !== 11000) throw err;
       });
-    logger.info('migration applied', { version: migration.version, description: migration.description });
+    logger.info('migration applied', {
+      version: migration.version,
+      description: migration.description,
+    });
   }
 }

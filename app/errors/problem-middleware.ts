@@ -41,7 +41,10 @@ export function problemMiddleware(logger: Logger): Middleware {
   };
 }
 
-function toProblem(err: unknown, ctx: Context): { problem: Problem; headers: Record<string, string> } {
+function toProblem(
+  err: unknown,
+  ctx: Context,
+): { problem: Problem; headers: Record<string, string> } {
   const appError = asAppError(err);
   if (appError) {
     const { status, slug, title, detail, extras } = appError;

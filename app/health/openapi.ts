@@ -23,7 +23,12 @@ export const healthPaths: Paths = {
   '/healthz': {
     get: {
       summary: 'Liveness (internal; not served by nginx)',
-      responses: { '200': { description: 'Alive', content: jsonContent(Type.Object({ status: Type.Literal('alive') })) } },
+      responses: {
+        '200': {
+          description: 'Alive',
+          content: jsonContent(Type.Object({ status: Type.Literal('alive') })),
+        },
+      },
     },
   },
   '/readyz': {
@@ -31,14 +36,22 @@ export const healthPaths: Paths = {
       summary: 'Readiness with each dependency’s state (internal)',
       responses: {
         '200': { description: 'Ready', content: jsonContent(Readiness) },
-        '503': { description: 'Not ready: starting, draining or MongoDB unreachable', content: jsonContent(Readiness) },
+        '503': {
+          description: 'Not ready: starting, draining or MongoDB unreachable',
+          content: jsonContent(Readiness),
+        },
       },
     },
   },
   '/metrics': {
     get: {
       summary: 'Prometheus metrics (internal; not served by nginx)',
-      responses: { '200': { description: 'Prometheus text', content: { 'text/plain': { schema: Type.String() } } } },
+      responses: {
+        '200': {
+          description: 'Prometheus text',
+          content: { 'text/plain': { schema: Type.String() } },
+        },
+      },
     },
   },
 };

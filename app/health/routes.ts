@@ -3,7 +3,11 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { ReadinessProbe } from './readiness.js';
 
 /** Internal endpoints: nginx does not serve /metrics or /healthz to the public. */
-export function healthRoutes(readiness: ReadinessProbe, metrics: Metrics, version: { version: string; commit: string }) {
+export function healthRoutes(
+  readiness: ReadinessProbe,
+  metrics: Metrics,
+  version: { version: string; commit: string },
+) {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'alive' };

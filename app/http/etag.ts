@@ -20,7 +20,8 @@ export function versionFromIfMatch(header: string | undefined): number | undefin
   if (header === undefined || header === '') return undefined;
   const match = /^\s*"(\d{1,15})"\s*$/.exec(header);
   if (match?.[1] !== undefined) return Number(match[1]);
-  if (/^\s*(W\/)?"[^"]*"\s*(,\s*(W\/)?"[^"]*"\s*)*$/.test(header)) throw new PreconditionFailedError();
+  if (/^\s*(W\/)?"[^"]*"\s*(,\s*(W\/)?"[^"]*"\s*)*$/.test(header))
+    throw new PreconditionFailedError();
   throw new ValidationError('If-Match: must be an ETag this API issued', [
     { path: 'header.If-Match', message: 'must be an ETag this API issued' },
   ]);

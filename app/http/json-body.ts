@@ -31,7 +31,7 @@ export function jsonBody(): Middleware {
       );
     }
     try {
-      await parse(ctx, async () => {});
+      await parse(ctx, () => Promise.resolve());
     } catch (err) {
       throw translate(err);
     }
@@ -42,7 +42,12 @@ export function jsonBody(): Middleware {
 function translate(err: unknown): unknown {
   const { status, type } = err as { status?: number; type?: string };
   if (status === 413 || type === 'entity.too.large') {
-    return new AppError(413, 'payload-too-large', 'Payload too large', `The body may be at most ${BODY_LIMIT_BYTES} bytes`);
+    return new AppError(
+      413,
+      'payload-too-large',
+      'Payload too large',
+      `The body may be at most ${BODY_LIMIT_BYTES} bytes`,
+    );
   }
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new AppError(415, 'unsupported-media-type', 'Unsupported media type', 'Send UTF-8 JSON');

@@ -24,7 +24,7 @@ export function requestContext(logger: Logger, metrics: Metrics): Middleware {
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
-      const route = matched === undefined ? "unmatched" : String(matched);
+      const route = matched === undefined ? 'unmatched' : String(matched);
       metrics.httpDuration.observe(
         { method: ctx.method, route, status: String(ctx.status) },
         seconds,

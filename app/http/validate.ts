@@ -22,21 +22,24 @@ export type Validator<T extends TSchema> = (value: unknown) => Static<T>;
 export function validator<T extends TSchema>(schema: T, where: 'body' | 'query'): Validator<T> {
   const compiled: ValidateFunction = (where === 'body' ? bodyAjv : queryAjv).compile(schema);
   return (value: unknown) => {
-    if (compiled(value)) return value as Static<T>;
+    if (compiled(value)) return value;
     const errors = (compiled.errors ?? []).map((e) => toFieldError(e, where));
     const first = errors[0];
-    throw new ValidationError(first ? `${first.path}: ${first.message}` : 'Invalid request', errors);
+    throw new ValidationError(
+      first ? `${first.path}: ${first.message}` : 'Invalid request',
+      errors,
+    );
   };
 }
 
 function toFieldError(error: ErrorObject, where: string): FieldError {
   const pointer = error.instancePath.split('/').filter(Boolean);
   if (error.keyword === 'additionalProperties') {
-    pointer.push(String((error.params as { additionalProperty: string }).additionalProperty));
+    pointer.push((error.params as { additionalProperty: string }).additionalProperty);
     return { path: [where, ...pointer].join('.'), message: 'is not an allowed field' };
   }
   if (error.keyword === 'required') {
-    pointer.push(String((error.params as { missingProperty: string }).missingProperty));
+    pointer.push((error.params as { missingProperty: string }).missingProperty);
     return { path: [where, ...pointer].join('.'), message: 'is required' };
   }
   return { path: [where, ...pointer].join('.'), message: error.message ?? 'is invalid' };

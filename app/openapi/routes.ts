@@ -28,7 +28,10 @@ const INIT_SCRIPT = `SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', vali
 export function docsRoutes(version = '0'): Router {
   const document = buildOpenApiDocument(version);
   const assets = new Map(
-    Object.entries(ASSETS).map(([name, { file, type }]) => [name, { body: readFileSync(join(swaggerDir, file)), type }]),
+    Object.entries(ASSETS).map(([name, { file, type }]) => [
+      name,
+      { body: readFileSync(join(swaggerDir, file)), type },
+    ]),
   );
   const router = new Router();
   router.get('/openapi.json', (ctx) => {

@@ -16,7 +16,9 @@ export interface CursorPosition {
 }
 
 export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.sort, position.value, position.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.sort, position.value, position.id])).toString(
+    'base64url',
+  );
 }
 
 export function decodeCursor(cursor: string, sort: Sort): CursorPosition {

@@ -39,7 +39,10 @@ export const projectsPaths: Paths = {
     get: {
       summary: 'List projects, filtered, sorted and paged by cursor',
       parameters: queryParams,
-      responses: { '200': { description: 'A page', headers: xCache, content: jsonContent(ProjectPageSchema) }, ...readErrors },
+      responses: {
+        '200': { description: 'A page', headers: xCache, content: jsonContent(ProjectPageSchema) },
+        ...readErrors,
+      },
     },
     post: {
       summary: 'Create a project',
@@ -58,15 +61,25 @@ export const projectsPaths: Paths = {
   '/projects/stats': {
     get: {
       summary: 'Counts and budget sums per status',
-      responses: { '200': { description: 'Stats', headers: xCache, content: jsonContent(ProjectStatsSchema) }, ...readErrors },
+      responses: {
+        '200': { description: 'Stats', headers: xCache, content: jsonContent(ProjectStatsSchema) },
+        ...readErrors,
+      },
     },
   },
   '/projects/{id}': {
     get: {
       summary: 'One project',
-      parameters: [idParam, { name: 'If-None-Match', in: 'header', required: false, schema: Type.String() }],
+      parameters: [
+        idParam,
+        { name: 'If-None-Match', in: 'header', required: false, schema: Type.String() },
+      ],
       responses: {
-        '200': { description: 'The project', headers: { ...xCache, ...etag }, content: jsonContent(ProjectSchema) },
+        '200': {
+          description: 'The project',
+          headers: { ...xCache, ...etag },
+          content: jsonContent(ProjectSchema),
+        },
         '304': { description: 'Not modified' },
         '404': problem('No such project'),
         ...readErrors,
@@ -75,10 +88,17 @@ export const projectsPaths: Paths = {
     patch: {
       summary: 'Change a project (its creator or an admin)',
       security: bearerAuth,
-      parameters: [idParam, { name: 'If-Match', in: 'header', required: false, schema: Type.String() }],
+      parameters: [
+        idParam,
+        { name: 'If-Match', in: 'header', required: false, schema: Type.String() },
+      ],
       requestBody: { required: true, content: jsonContent(PatchProjectBody) },
       responses: {
-        '200': { description: 'The changed project', headers: etag, content: jsonContent(ProjectSchema) },
+        '200': {
+          description: 'The changed project',
+          headers: etag,
+          content: jsonContent(ProjectSchema),
+        },
         '403': problem('Not the creator or an admin'),
         '404': problem('No such project'),
         '412': problem('The project changed since the If-Match ETag'),

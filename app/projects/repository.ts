@@ -46,7 +46,10 @@ interface ProjectDoc {
   version: number;
 }
 
-const SORT_FIELDS: Record<Sort, { field: 'createdAt' | 'budgetCents' | 'nameLower'; direction: 1 | -1 }> = {
+const SORT_FIELDS: Record<
+  Sort,
+  { field: 'createdAt' | 'budgetCents' | 'nameLower'; direction: 1 | -1 }
+> = {
   createdAt: { field: 'createdAt', direction: 1 },
   '-createdAt': { field: 'createdAt', direction: -1 },
   budget: { field: 'budgetCents', direction: 1 },
@@ -84,12 +87,21 @@ export function createProjectsRepository(db: Db) {
      * Applies `changes` only if the stored version is still `expectedVersion`, in one
      * atomic findOneAndUpdate: no lost update, and no half-applied change.
      */
-    async update(id: string, expectedVersion: number, changes: ProjectChanges): Promise<Project | undefined> {
-      const set: Record<string, unknown> = { ...withoutUndefined(changes.set), updatedAt: new Date() };
+    async update(
+      id: string,
+      expectedVersion: number,
+      changes: ProjectChanges,
+    ): Promise<Project | undefined> {
+      const set: Record<string, unknown> = {
+        ...withoutUndefined(changes.set),
+        updatedAt: new Date(),
+      };
       if (changes.set.name !== undefined) set.nameLower = changes.set.name.toLowerCase();
-      if (changes.set.budgetCents !== undefined) set.budgetCents = Long.fromNumber(changes.set.budgetCents);
+      if (changes.set.budgetCents !== undefined)
+        set.budgetCents = Long.fromNumber(changes.set.budgetCents);
       const update: Record<string, unknown> = { $set: set, $inc: { version: 1 } };
-      if (changes.unset.length > 0) update.$unset = Object.fromEntries(changes.unset.map((f) => [f, '']));
+      if (changes.unset.length > 0)
+        update.$unset = Object.fromEntries(changes.unset.map((f) => [f, '']));
       const doc = await collection.findOneAndUpdate(
         { _id: new ObjectId(id), version: expectedVersion },
         update,
@@ -137,12 +149,17 @@ export function createProjectsRepository(db: Db) {
       ]);
       const centsBy = new Map(sums.map((s) => [s._id, BigInt(s.cents)]));
       const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, counts[i] ?? 0]));
-      const budgetBy = Object.fromEntries(STATUSES.map((s) => [s, fromCents(centsBy.get(s) ?? 0n)]));
+      const budgetBy = Object.fromEntries(
+        STATUSES.map((s) => [s, fromCents(centsBy.get(s) ?? 0n)]),
+      );
       const totalCents = STATUSES.reduce((sum, s) => sum + (centsBy.get(s) ?? 0n), 0n);
       return {
         total: counts.reduce((a, b) => a + b, 0),
         byStatus: byStatus as ProjectStats['byStatus'],
-        budget: { total: fromCents(totalCents), byStatus: budgetBy as ProjectStats['budget']['byStatus'] },
+        budget: {
+          total: fromCents(totalCents),
+          byStatus: budgetBy as ProjectStats['budget']['byStatus'],
+        },
       };
     },
   };
@@ -163,17 +180,25 @@ function toMongoFilter(filter: ListFilter): Filter<ProjectDoc> {
   return query;
 }
 
-function afterPosition(field: string, direction: 1 | -1, after: CursorPosition): Filter<ProjectDoc> {
+function afterPosition(
+  field: string,
+  direction: 1 | -1,
+  after: CursorPosition,
+): Filter<ProjectDoc> {
   const op = direction === 1 ? '$gt' : '$lt';
   const value = field === 'createdAt' ? new Date(after.value) : after.value;
   const id = new ObjectId(after.id);
-  return { $or: [{ [field]: { [op]: value } }, { [field]: value, _id: { [op]: id } }] } as Filter<ProjectDoc>;
+  return { $or: [{ [field]: { [op]: value } }, { [field]: value, _id: { [op]: id } }] };
 }
 
 function positionOf(doc: ProjectDoc, sort: Sort): CursorPosition {
   const { field } = SORT_FIELDS[sort];
   const value =
-    field === 'createdAt' ? doc.createdAt.getTime() : field === 'nameLower' ? doc.nameLower : Number(doc.budgetCents);
+    field === 'createdAt'
+      ? doc.createdAt.getTime()
+      : field === 'nameLower'
+        ? doc.nameLower
+        : Number(doc.budgetCents);
   return { sort, value, id: doc._id.toHexString() };
 }
 

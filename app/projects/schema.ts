@@ -87,12 +87,21 @@ export type PatchProjectInput = Static<typeof PatchProjectBody>;
 export const ListProjectsQuery = Type.Object(
   {
     status: Type.Optional(Status),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Name contains, case-insensitive' })),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'Name contains, case-insensitive' }),
+    ),
     minBudget: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_BUDGET })),
     maxBudget: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_BUDGET })),
-    sort: Type.Optional(Type.Union(SORTS.map((s) => Type.Literal(s)), { default: '-createdAt' })),
+    sort: Type.Optional(
+      Type.Union(
+        SORTS.map((s) => Type.Literal(s)),
+        { default: '-createdAt' },
+      ),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -7,7 +7,12 @@ import {
 } from '../errors/app-errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { toCents } from './money.js';
-import type { OptionalField, ProjectChanges, ProjectFields, ProjectsRepository } from './repository.js';
+import type {
+  OptionalField,
+  ProjectChanges,
+  ProjectFields,
+  ProjectsRepository,
+} from './repository.js';
 import type {
   CreateProjectInput,
   ListProjectsInput,
@@ -43,11 +48,14 @@ export function directReads(repository: ProjectsRepository): ProjectReads {
     getById: async (id) => ({ value: await repository.findById(id), cache: 'MISS' }),
     list: async (query) => ({ value: await listPage(repository, query), cache: 'MISS' }),
     stats: async () => ({ value: await repository.stats(), cache: 'MISS' }),
-    onWrite: async () => {},
+    onWrite: () => Promise.resolve(),
   };
 }
 
-export async function listPage(repository: ProjectsRepository, query: ListProjectsInput): Promise<ProjectPage> {
+export async function listPage(
+  repository: ProjectsRepository,
+  query: ListProjectsInput,
+): Promise<ProjectPage> {
   const sort = query.sort ?? '-createdAt';
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort);
   // Bounds are compared in cents; the epsilon absorbs x * 100 landing a hair off an
@@ -56,13 +64,18 @@ export async function listPage(repository: ProjectsRepository, query: ListProjec
     ...(query.status !== undefined ? { status: query.status } : {}),
     ...(query.q !== undefined ? { q: query.q } : {}),
     ...(query.minBudget !== undefined ? { minCents: Math.ceil(query.minBudget * 100 - 1e-6) } : {}),
-    ...(query.maxBudget !== undefined ? { maxCents: Math.floor(query.maxBudget * 100 + 1e-6) } : {}),
+    ...(query.maxBudget !== undefined
+      ? { maxCents: Math.floor(query.maxBudget * 100 + 1e-6) }
+      : {}),
   };
   const { items, last } = await repository.list(filter, sort, query.limit ?? 20, after);
   return { items, nextCursor: last ? encodeCursor(last) : null };
 }
 
-export function createProjectsService(deps: { repository: ProjectsRepository; reads?: ProjectReads }) {
+export function createProjectsService(deps: {
+  repository: ProjectsRepository;
+  reads?: ProjectReads;
+}) {
   const { repository } = deps;
   const reads = deps.reads ?? directReads(repository);
 
@@ -102,15 +115,18 @@ export function createProjectsService(deps: { repository: ProjectsRepository; re
      * it the change applies to whatever version is current, retried if another write
      * lands between our read and our update.
      */
-    async update(id: string, input: PatchProjectInput, user: PublicUser, ifMatch?: number): Promise<Project> {
+    async update(
+      id: string,
+      input: PatchProjectInput,
+      user: PublicUser,
+      ifMatch?: number,
+    ): Promise<Project> {
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const current = await loadForChange(id, user);
-        if (ifMatch !== undefined && current.version !== ifMatch) throw new PreconditionFailedError();
+        if (ifMatch !== undefined && current.version !== ifMatch)
+          throw new PreconditionFailedError();
         const changes = toChanges(input);
-        checkDates(
-          pick(input.startDate, current.startDate),
-          pick(input.endDate, current.endDate),
-        );
+        checkDates(pick(input.startDate, current.startDate), pick(input.endDate, current.endDate));
         const updated = await repository.update(id, current.version, changes);
         if (updated) {
           await reads.onWrite(id);

@@ -19,8 +19,11 @@ export interface RequestOptions {
  * One real HTTP request; the body is parsed as JSON when the response says JSON.
  * Tests read replies field by field, so the default body type is `any`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function call<T = any>(base: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  base: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -34,12 +37,19 @@ export async function call<T = any>(base: string, path: string, options: Request
     ...(body !== undefined ? { body } : {}),
   });
   const text = await response.text();
-  const isJson = /json/.test(response.headers.get('content-type') ?? '');
-  return { status: response.status, headers: response.headers, body: (isJson && text ? JSON.parse(text) : text) as T };
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (isJson && text ? JSON.parse(text) : text) as T,
+  };
 }
 
 /** Asserts a problem+json response with the given status, and returns its body. */
-export function expectProblem(reply: Reply, status: number): { detail: string; errors?: { path: string; message: string }[] } {
+export function expectProblem(
+  reply: Reply,
+  status: number,
+): { detail: string; errors?: { path: string; message: string }[] } {
   expect(reply.status, JSON.stringify(reply.body)).to.equal(status);
   expect(reply.headers.get('content-type')).to.match(/^application\/problem\+json/);
   const body = reply.body as Record<string, unknown>;
@@ -47,20 +57,31 @@ export function expectProblem(reply: Reply, status: number): { detail: string; e
   expect(body.type).to.be.a('string');
   expect(body.title).to.be.a('string');
   expect(body.detail).to.be.a('string');
-  expect(JSON.stringify(body)).not.to.match(/\bat .*\.(ts|js):\d+|Mongo[A-Za-z]*Error|127\.0\.0\.1/);
+  expect(JSON.stringify(body)).not.to.match(
+    /\bat .*\.(ts|js):\d+|Mongo[A-Za-z]*Error|127\.0\.0\.1/,
+  );
   return body as { detail: string; errors?: { path: string; message: string }[] };
 }
 
 let counter = 0;
 
 /** Registers a fresh member and logs in; returns the token and user id. */
-export async function signUp(base: string, prefix = 'user'): Promise<{ token: string; id: string; username: string }> {
+export async function signUp(
+  base: string,
+  prefix = 'user',
+): Promise<{ token: string; id: string; username: string }> {
   counter += 1;
   const username = `${prefix}_${process.pid}_${counter}`.slice(0, 32);
   const password = 'a long enough password';
-  const registered = await call<{ id: string }>(base, '/auth/register', { method: 'POST', json: { username, password } });
+  const registered = await call<{ id: string }>(base, '/auth/register', {
+    method: 'POST',
+    json: { username, password },
+  });
   expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
-  const login = await call<{ token: string }>(base, '/auth/login', { method: 'POST', json: { username, password } });
+  const login = await call<{ token: string }>(base, '/auth/login', {
+    method: 'POST',
+    json: { username, password },
+  });
   expect(login.status, JSON.stringify(login.body)).to.equal(200);
   return { token: login.body.token, id: registered.body.id, username };
 }

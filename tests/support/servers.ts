@@ -29,14 +29,16 @@ export class ServerProcess {
     if (this.child) return;
     const child = spawn(this.command, this.args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
     });
-    await waitForPort(this.port, 15000, () => (this.child ? undefined : `${this.name} exited: ${stderr}`));
+    await waitForPort(this.port, 15000, () =>
+      this.child ? undefined : `${this.name} exited: ${stderr}`,
+    );
   }
 
   /** SIGKILL, like a crash: no goodbye to connected clients. */
@@ -79,8 +81,18 @@ export async function startTestServers(): Promise<TestServers> {
   const dataDir = mkdtempSync(join(tmpdir(), 'groundwork-test-'));
   const redisPort = await freePort();
   const redis = new ServerProcess('redis', redisPort, 'redis-server', [
-    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dataDir,
-    '--save', '', '--appendonly', 'no', '--protected-mode', 'yes',
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dataDir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'yes',
   ]);
   let ferretdb: ServerProcess | undefined;
   let ferretdbMetricsUrl: string | undefined;
@@ -89,8 +101,12 @@ export async function startTestServers(): Promise<TestServers> {
     const port = await freePort();
     const debugPort = await freePort();
     ferretdb = new ServerProcess('ferretdb', port, FERRETDB, [
-      '--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--listen-addr=127.0.0.1:${port}`,
-      `--state-dir=${dataDir}`, '--telemetry=disable', `--debug-addr=127.0.0.1:${debugPort}`,
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dataDir}`,
+      '--telemetry=disable',
+      `--debug-addr=127.0.0.1:${debugPort}`,
       '--log-level=error',
     ]);
     mongoUrl = `mongodb://127.0.0.1:${port}/groundwork_test`;
@@ -119,7 +135,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, timeoutMs: number, failed: () => string | undefined): Promise<void> {
+async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  failed: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const reason = failed();

@@ -24,11 +24,25 @@ describe('projects: bad input', () => {
     await app.stop();
   });
 
-  async function expectRejectedCreate(json: unknown, status: number, path?: string, headers?: Record<string, string>) {
+  async function expectRejectedCreate(
+    json: unknown,
+    status: number,
+    path?: string,
+    headers?: Record<string, string>,
+  ) {
     const before = await app.deps.db.collection('projects').countDocuments();
-    const reply = await call(app.url, '/projects', { method: 'POST', token, json, ...(headers ? { headers } : {}) });
+    const reply = await call(app.url, '/projects', {
+      method: 'POST',
+      token,
+      json,
+      ...(headers ? { headers } : {}),
+    });
     const problem = expectProblem(reply, status);
-    if (path !== undefined) expect(problem.errors?.map((e) => e.path), JSON.stringify(problem)).to.include(path);
+    if (path !== undefined)
+      expect(
+        problem.errors?.map((e) => e.path),
+        JSON.stringify(problem),
+      ).to.include(path);
     expect(await app.deps.db.collection('projects').countDocuments()).to.equal(before);
   }
 
@@ -48,7 +62,11 @@ describe('projects: bad input', () => {
     ['a location of 201 characters', { ...valid, location: 'x'.repeat(201) }, 'body.location'],
     ['an impossible date', { ...valid, startDate: '2025-02-30' }, 'body.startDate'],
     ['a date in another format', { ...valid, startDate: '01/02/2025' }, 'body.startDate'],
-    ['endDate before startDate', { ...valid, startDate: '2025-05-02', endDate: '2025-05-01' }, 'body.endDate'],
+    [
+      'endDate before startDate',
+      { ...valid, startDate: '2025-05-02', endDate: '2025-05-01' },
+      'body.endDate',
+    ],
     ['an unknown field', { ...valid, owner: 'me' }, 'body.owner'],
     ['a server-set field', { ...valid, version: 7 }, 'body.version'],
     ['a key starting with $', { ...valid, $where: 'sleep(1000)' }, 'body.$where'],
@@ -61,13 +79,20 @@ describe('projects: bad input', () => {
   }
 
   it('when a name is exactly 200 characters and a budget has 2 decimals, then it is accepted', async () => {
-    const reply = await call(app.url, '/projects', { method: 'POST', token, json: { ...valid, name: 'x'.repeat(200), budget: 0.29 } });
+    const reply = await call(app.url, '/projects', {
+      method: 'POST',
+      token,
+      json: { ...valid, name: 'x'.repeat(200), budget: 0.29 },
+    });
     expect(reply.status).to.equal(201);
     expect(reply.body.budget).to.equal(0.29);
   });
 
   it('when the body carries a __proto__ key, then 400 and no prototype is polluted', async () => {
-    await expectRejectedCreate('{"name":"x","budget":1,"status":"planning","__proto__":{"admin":true}}', 400);
+    await expectRejectedCreate(
+      '{"name":"x","budget":1,"status":"planning","__proto__":{"admin":true}}',
+      400,
+    );
     expect(({} as Record<string, unknown>).admin).to.equal(undefined);
   });
 
@@ -82,12 +107,20 @@ describe('projects: bad input', () => {
   });
 
   it('when the body is a non-finite number literal, then 400', async () => {
-    await expectRejectedCreate('{"name":"x","budget":1e400,"status":"planning"}', 400, 'body.budget');
+    await expectRejectedCreate(
+      '{"name":"x","budget":1e400,"status":"planning"}',
+      400,
+      'body.budget',
+    );
   });
 
   it('when the content type is not JSON, then 415', async () => {
-    await expectRejectedCreate('name=x', 415, undefined, { 'content-type': 'application/x-www-form-urlencoded' });
-    await expectRejectedCreate(JSON.stringify(valid), 415, undefined, { 'content-type': 'text/plain' });
+    await expectRejectedCreate('name=x', 415, undefined, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    await expectRejectedCreate(JSON.stringify(valid), 415, undefined, {
+      'content-type': 'text/plain',
+    });
   });
 
   it('when the body is over the limit, then 413', async () => {
@@ -101,14 +134,25 @@ describe('projects: bad input', () => {
       json: { ...valid, startDate: '2025-01-10', endDate: '2025-01-20' },
     });
     const id = withDates.body.id as string;
-    for (const json of [{}, { owner: 'x' }, { endDate: '2025-01-01' }, { budget: 1.234 }, { name: null }]) {
+    for (const json of [
+      {},
+      { owner: 'x' },
+      { endDate: '2025-01-01' },
+      { budget: 1.234 },
+      { name: null },
+    ]) {
       expectProblem(await call(app.url, `/projects/${id}`, { method: 'PATCH', token, json }), 400);
     }
     expect((await call(app.url, `/projects/${id}`)).body.version).to.equal(1);
   });
 
   it('when If-Match is not an ETag, then 400', async () => {
-    const reply = await call(app.url, `/projects/${existingId}`, { method: 'PATCH', token, json: { name: 'y' }, headers: { 'if-match': 'garbage' } });
+    const reply = await call(app.url, `/projects/${existingId}`, {
+      method: 'PATCH',
+      token,
+      json: { name: 'y' },
+      headers: { 'if-match': 'garbage' },
+    });
     expectProblem(reply, 400);
   });
 

@@ -28,10 +28,19 @@ describe('projects: create, read, update, delete', () => {
   }
 
   it('when a member creates a project, then 201 with Location, server-set fields and defaults', async () => {
-    const reply = await create(alice.token, { ...valid, name: '  Harbour bridge  ', location: 'Pier 4' });
+    const reply = await create(alice.token, {
+      ...valid,
+      name: '  Harbour bridge  ',
+      location: 'Pier 4',
+    });
     const project = reply.body;
     expect(reply.headers.get('location')).to.equal(`/projects/${project.id}`);
-    expect(project).to.include({ name: 'Harbour bridge', budget: 1250000.5, currency: 'USD', status: 'planning' });
+    expect(project).to.include({
+      name: 'Harbour bridge',
+      budget: 1250000.5,
+      currency: 'USD',
+      status: 'planning',
+    });
     expect(project).to.include({ location: 'Pier 4', createdBy: alice.id, version: 1 });
     expect(project.id).to.match(/^[0-9a-f]{24}$/);
     expect(new Date(project.createdAt).toISOString()).to.equal(project.createdAt);
@@ -45,7 +54,9 @@ describe('projects: create, read, update, delete', () => {
     expect(read.body).to.deep.equal(created);
     expect(read.headers.get('x-cache')).to.be.oneOf(['HIT', 'MISS']);
     const etag = read.headers.get('etag')!;
-    const again = await call(app.url, `/projects/${created.id}`, { headers: { 'if-none-match': etag } });
+    const again = await call(app.url, `/projects/${created.id}`, {
+      headers: { 'if-none-match': etag },
+    });
     expect(again.status).to.equal(304);
     expect(again.body).to.equal('');
   });
@@ -58,14 +69,23 @@ describe('projects: create, read, update, delete', () => {
       json: { status: 'in_progress', budget: 10.1 },
     });
     expect(reply.status).to.equal(200);
-    expect(reply.body).to.include({ status: 'in_progress', budget: 10.1, version: 2, name: valid.name });
+    expect(reply.body).to.include({
+      status: 'in_progress',
+      budget: 10.1,
+      version: 2,
+      name: valid.name,
+    });
     expect(reply.headers.get('etag')).to.equal('"2"');
     expect(Date.parse(reply.body.updatedAt)).to.be.at.least(Date.parse(created.updatedAt));
   });
 
   it('when If-Match names an old version, then 412 and nothing changes', async () => {
     const { body: created } = await create(alice.token);
-    await call(app.url, `/projects/${created.id}`, { method: 'PATCH', token: alice.token, json: { name: 'v2' } });
+    await call(app.url, `/projects/${created.id}`, {
+      method: 'PATCH',
+      token: alice.token,
+      json: { name: 'v2' },
+    });
     const stale = await call(app.url, `/projects/${created.id}`, {
       method: 'PATCH',
       token: alice.token,
@@ -91,39 +111,79 @@ describe('projects: create, read, update, delete', () => {
 
   it('when a patch sets an optional field to null, then the field is removed', async () => {
     const { body: created } = await create(alice.token, { ...valid, location: 'Dock' });
-    const reply = await call(app.url, `/projects/${created.id}`, { method: 'PATCH', token: alice.token, json: { location: null } });
+    const reply = await call(app.url, `/projects/${created.id}`, {
+      method: 'PATCH',
+      token: alice.token,
+      json: { location: null },
+    });
     expect(reply.status).to.equal(200);
     expect(reply.body).not.to.have.property('location');
   });
 
   it("when a member edits or deletes another member's project, then 403 and nothing changes", async () => {
     const { body: created } = await create(alice.token);
-    expectProblem(await call(app.url, `/projects/${created.id}`, { method: 'PATCH', token: bob.token, json: { name: 'x' } }), 403);
-    expectProblem(await call(app.url, `/projects/${created.id}`, { method: 'DELETE', token: bob.token }), 403);
-    expect((await call(app.url, `/projects/${created.id}`)).body).to.include({ name: valid.name, version: 1 });
+    expectProblem(
+      await call(app.url, `/projects/${created.id}`, {
+        method: 'PATCH',
+        token: bob.token,
+        json: { name: 'x' },
+      }),
+      403,
+    );
+    expectProblem(
+      await call(app.url, `/projects/${created.id}`, { method: 'DELETE', token: bob.token }),
+      403,
+    );
+    expect((await call(app.url, `/projects/${created.id}`)).body).to.include({
+      name: valid.name,
+      version: 1,
+    });
   });
 
   it("when an admin edits and deletes a member's project, then both succeed", async () => {
     const admin = await signInAdmin(app.url);
     const { body: created } = await create(alice.token);
-    const patched = await call(app.url, `/projects/${created.id}`, { method: 'PATCH', token: admin, json: { status: 'completed' } });
+    const patched = await call(app.url, `/projects/${created.id}`, {
+      method: 'PATCH',
+      token: admin,
+      json: { status: 'completed' },
+    });
     expect(patched.status).to.equal(200);
-    const deleted = await call(app.url, `/projects/${created.id}`, { method: 'DELETE', token: admin });
+    const deleted = await call(app.url, `/projects/${created.id}`, {
+      method: 'DELETE',
+      token: admin,
+    });
     expect(deleted.status).to.equal(204);
     expectProblem(await call(app.url, `/projects/${created.id}`), 404);
   });
 
   it('when the creator deletes, then 204 and the project is gone; deleting again is 404', async () => {
     const { body: created } = await create(alice.token);
-    expect((await call(app.url, `/projects/${created.id}`, { method: 'DELETE', token: alice.token })).status).to.equal(204);
+    expect(
+      (await call(app.url, `/projects/${created.id}`, { method: 'DELETE', token: alice.token }))
+        .status,
+    ).to.equal(204);
     expectProblem(await call(app.url, `/projects/${created.id}`), 404);
-    expectProblem(await call(app.url, `/projects/${created.id}`, { method: 'DELETE', token: alice.token }), 404);
+    expectProblem(
+      await call(app.url, `/projects/${created.id}`, { method: 'DELETE', token: alice.token }),
+      404,
+    );
   });
 
   it('when writing without a token, or with a bad one, then 401', async () => {
     expectProblem(await call(app.url, '/projects', { method: 'POST', json: valid }), 401);
-    expectProblem(await call(app.url, '/projects', { method: 'POST', json: valid, token: 'nope' }), 401);
-    expectProblem(await call(app.url, '/projects', { method: 'POST', json: valid, headers: { authorization: 'Basic abc' } }), 401);
+    expectProblem(
+      await call(app.url, '/projects', { method: 'POST', json: valid, token: 'nope' }),
+      401,
+    );
+    expectProblem(
+      await call(app.url, '/projects', {
+        method: 'POST',
+        json: valid,
+        headers: { authorization: 'Basic abc' },
+      }),
+      401,
+    );
     expect(await app.deps.db.collection('projects').countDocuments()).to.equal(0);
   });
 
@@ -137,6 +197,9 @@ describe('projects: create, read, update, delete', () => {
 
   it('when an unknown route or method is used, then 404 or 405 problem+json', async () => {
     expectProblem(await call(app.url, '/nowhere'), 404);
-    expectProblem(await call(app.url, '/projects', { method: 'PUT', token: alice.token, json: valid }), 405);
+    expectProblem(
+      await call(app.url, '/projects', { method: 'PUT', token: alice.token, json: valid }),
+      405,
+    );
   });
 });

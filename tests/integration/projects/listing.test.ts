@@ -25,18 +25,29 @@ describe('projects: listing, filters, sorts, cursors and stats', () => {
   });
 
   async function create(name: string, budget: number, status = 'planning'): Promise<Item> {
-    const reply = await call<Item>(app.url, '/projects', { method: 'POST', token, json: { name, budget, status } });
+    const reply = await call<Item>(app.url, '/projects', {
+      method: 'POST',
+      token,
+      json: { name, budget, status },
+    });
     expect(reply.status, JSON.stringify(reply.body)).to.equal(201);
     return reply.body;
   }
 
-  async function allPages(query: string, limit: number, between?: (page: number) => Promise<void>): Promise<Item[]> {
+  async function allPages(
+    query: string,
+    limit: number,
+    between?: (page: number) => Promise<void>,
+  ): Promise<Item[]> {
     const seen: Item[] = [];
     let cursor: string | null = null;
     let page = 0;
     do {
       const suffix: string = cursor ? `&cursor=${cursor}` : '';
-      const reply = await call<{ items: Item[]; nextCursor: string | null }>(app.url, `/projects?limit=${limit}&${query}${suffix}`);
+      const reply = await call<{ items: Item[]; nextCursor: string | null }>(
+        app.url,
+        `/projects?limit=${limit}&${query}${suffix}`,
+      );
       expect(reply.status, JSON.stringify(reply.body)).to.equal(200);
       seen.push(...reply.body.items);
       cursor = reply.body.nextCursor;
@@ -51,13 +62,23 @@ describe('projects: listing, filters, sorts, cursors and stats', () => {
     await create('south tower annex', 250.5, 'in_progress');
     await create('Bridge', 300, 'in_progress');
     await create('Tower (old) [a.b]', 50, 'completed');
-    const names = async (q: string) => (await call(app.url, `/projects?${q}`)).body.items.map((p: Item) => p.name).sort();
+    const names = async (q: string) =>
+      (await call(app.url, `/projects?${q}`)).body.items.map((p: Item) => p.name).sort();
     expect(await names('status=in_progress')).to.deep.equal(['Bridge', 'south tower annex']);
-    expect(await names('q=TOWER')).to.deep.equal(['North Tower', 'Tower (old) [a.b]', 'south tower annex']);
+    expect(await names('q=TOWER')).to.deep.equal([
+      'North Tower',
+      'Tower (old) [a.b]',
+      'south tower annex',
+    ]);
     expect(await names('q=(old) [a.')).to.deep.equal(['Tower (old) [a.b]']);
     expect(await names('q=.*')).to.deep.equal([]);
-    expect(await names('minBudget=100&maxBudget=250.5')).to.deep.equal(['North Tower', 'south tower annex']);
-    expect(await names('status=in_progress&q=tower&minBudget=200')).to.deep.equal(['south tower annex']);
+    expect(await names('minBudget=100&maxBudget=250.5')).to.deep.equal([
+      'North Tower',
+      'south tower annex',
+    ]);
+    expect(await names('status=in_progress&q=tower&minBudget=200')).to.deep.equal([
+      'south tower annex',
+    ]);
   });
 
   it('when sorting, then each sort orders the whole listing', async () => {
@@ -75,14 +96,16 @@ describe('projects: listing, filters, sorts, cursors and stats', () => {
   it('when paging while others insert, then no existing item is skipped or repeated', async () => {
     const originals: Item[] = [];
     // Sized to stay under the per-user write limit (60 a minute) within one test.
-    for (let i = 0; i < 15; i += 1) originals.push(await create(`p${String(i).padStart(2, '0')}`, i % 5));
+    for (let i = 0; i < 15; i += 1)
+      originals.push(await create(`p${String(i).padStart(2, '0')}`, i % 5));
     for (const sort of ['-createdAt', 'budget', 'name', '-budget']) {
       const seen = await allPages(`sort=${sort}`, 4, async (page) => {
         await create(`inserted ${sort} ${page}`, page % 5);
       });
       const ids = seen.map((p) => p.id);
       expect(new Set(ids).size, `${sort}: repeated items`).to.equal(ids.length);
-      for (const original of originals) expect(ids, `${sort}: skipped ${original.name}`).to.include(original.id);
+      for (const original of originals)
+        expect(ids, `${sort}: skipped ${original.name}`).to.include(original.id);
     }
   });
 
@@ -105,7 +128,10 @@ describe('projects: listing, filters, sorts, cursors and stats', () => {
     expect(stats.body).to.deep.equal({
       total: 12,
       byStatus: { planning: 10, in_progress: 1, completed: 1 },
-      budget: { total: 1000000000001.19, byStatus: { planning: 1, in_progress: 0.2, completed: 999999999999.99 } },
+      budget: {
+        total: 1000000000001.19,
+        byStatus: { planning: 1, in_progress: 0.2, completed: 999999999999.99 },
+      },
     });
   });
 

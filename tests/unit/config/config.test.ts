@@ -27,7 +27,10 @@ describe('config', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).to.throw(ConfigError, /^LOG_LEVEL: /);
     expect(() => loadConfig({ MONGO_URL: 'postgres://x' })).to.throw(ConfigError, /^MONGO_URL: /);
     expect(() => loadConfig({ DRAIN_DELAY_MS: '-1' })).to.throw(ConfigError, /^DRAIN_DELAY_MS: /);
-    expect(() => loadConfig({ REDIS_URL: 'hunter2-not-a-url' })).to.throw(ConfigError, /^REDIS_URL: (?!.*hunter2)/);
+    expect(() => loadConfig({ REDIS_URL: 'hunter2-not-a-url' })).to.throw(
+      ConfigError,
+      /^REDIS_URL: (?!.*hunter2)/,
+    );
   });
 
   it('when a secret comes from NAME_FILE, then it is read without its trailing newline and joined to the URL', () => {
@@ -63,7 +66,9 @@ describe('config', () => {
 
   it('when a URL is logged, then its credentials are removed', () => {
     expect(redactUrl('redis://:s3cret@cache:6379')).not.to.contain('s3cret');
-    expect(redactUrl('mongodb://app:s3cret@db:27017/groundwork')).to.equal('mongodb://***@db:27017/groundwork');
+    expect(redactUrl('mongodb://app:s3cret@db:27017/groundwork')).to.equal(
+      'mongodb://***@db:27017/groundwork',
+    );
   });
 
   it('then the config object is frozen', () => {
