@@ -8,10 +8,12 @@
 set -eu
 umask 077
 
-conf=/run/redis/redis.conf
-secret=/run/secrets/redis_password
+# The defaults are the stack's; the local twin (stack/local/) runs this same script
+# with its own paths and port, so both get exactly these settings.
+conf="${REDIS_CONF:-/run/redis/redis.conf}"
+secret="${REDIS_SECRET_FILE:-/run/secrets/redis_password}"
 # Mounted only during a rotation (secrets/README.md): the password being retired.
-previous=/run/secrets/redis_password_previous
+previous="${REDIS_PREVIOUS_SECRET_FILE:-/run/secrets/redis_password_previous}"
 
 {
   if [ -f "$previous" ]; then
@@ -21,12 +23,10 @@ previous=/run/secrets/redis_password_previous
   else
     printf 'requirepass %s\n' "$(cat "$secret")"
   fi
+  printf 'port %s\nbind %s\ndir %s\n' "${REDIS_PORT:-6379}" "${REDIS_BIND:-* -::*}" "${REDIS_DIR:-/data}"
   cat <<'SETTINGS'
-port 6379
-bind * -::*
 # Password auth is on, so protected mode (which only guards password-less servers) adds nothing.
 protected-mode no
-dir /data
 
 # Redis holds the read cache, the shared rate-limit counters and login sessions.
 # 256 MB, half the container's memory limit: the rest covers the fork of an AOF rewrite
