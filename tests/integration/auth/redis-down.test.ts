@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import type { Context } from 'koa';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RateLimitedError } from '../../../app/errors/app-errors.js';
+import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
+import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { call, expectProblem, signUp } from '../../support/http.js';
+import { testServers } from '../../support/root-hooks.js';
+
+const PASSWORD = 'a long enough password';
+
+describe('auth: while the Redis server is down', () => {
+  let app: TestApp;
+  let alice: { token: string; username: string };
+
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.stop();
+  });
+  beforeEach(async () => {
+    await resetData(app.deps);
+    alice = await signUp(app.url, 'alice');
+    await testServers().redis.stop();
+  });
+  afterEach(async () => {
+    // Every later test needs Redis back, whatever happened here.
+    await testServers().redis.start();
+    await waitUntilReady(app.deps.redis);
+  });
+
+  it('when a signed-in user asks /auth/me, then 503 with Retry-After within a second', async () => {
+    const started = Date.now();
+    const reply = await call(app.url, '/auth/me', { token: alice.token });
+    expect(Date.now() - started).to.be.below(1000);
+    expectProblem(reply, 503);
+    expect(reply.headers.get('retry-after')).to.equal('1');
+  });
+
+  it('when a token is malformed, then 401 without asking Redis', async () => {
+    expectProblem(await call(app.url, '/auth/me', { token: 'not-a-token' }), 401);
+  });
+
+  it('when logging in, then 503 rather than a token that no replica could check', async () => {
+    const reply = await call(app.url, '/auth/login', {
+      method: 'POST',
+      json: { username: alice.username, password: PASSWORD },
+    });
+    expectProblem(reply, 503);
+  });
+
+  it('when registering, then it still works, limited from this replica’s memory', async () => {
+    const reply = await call(app.url, '/auth/register', {
+      method: 'POST',
+      json: { username: 'bob', password: PASSWORD },
+    });
+    expect(reply.status).to.equal(201);
+  });
+
+  it('when the registration limit is reached, then the in-memory insurance limiter still says 429', async () => {
+    const ctx = { ip: '192.0.2.7', state: {} } as unknown as Context;
+    const next = () => Promise.resolve();
+    for (let i = 0; i < REGISTRATIONS_PER_IP.points; i += 1) {
+      await app.deps.limiters.register(ctx, next);
+    }
+    let thrown: unknown;
+    try {
+      await app.deps.limiters.register(ctx, next);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(RateLimitedError);
+    expect((thrown as RateLimitedError).extras.headers?.['Retry-After']).to.match(/^\d+$/);
+  });
+});
+
+describe('auth: after the Redis server comes back', () => {
+  let app: TestApp;
+
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  it('when Redis restarts, then signing in works again without restarting the app', async () => {
+    await resetData(app.deps);
+    await testServers().redis.stop();
+    try {
+      expectProblem(await call(app.url, '/auth/me', { token: 'A'.repeat(43) }), 503);
+    } finally {
+      await testServers().redis.start();
+      await waitUntilReady(app.deps.redis);
+    }
+    const alice = await signUp(app.url, 'alice');
+    expect((await call(app.url, '/auth/me', { token: alice.token })).status).to.equal(200);
+  });
+});
+
+/** ioredis reconnects on its own (back-off up to 2 s); wait for it, not longer. */
+async function waitUntilReady(redis: Redis, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (redis.status === 'ready' && (await redis.ping().catch(() => undefined)) === 'PONG') return;
+    await sleep(50);
+  }
+  throw new Error('Redis did not come back');
+}
