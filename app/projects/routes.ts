@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../errors/app-errors.js';
 import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
+import type { Read } from './service.js';
 import { CreateProjectBody, ListProjectsQuery, PatchProjectBody } from './schema.js';
 
 const parseCreate = validator(CreateProjectBody, 'body');
@@ -20,16 +21,12 @@ export function projectsRoutes(deps: Deps): Router {
   const router = new Router({ prefix: '/projects' });
 
   router.get('/', async (ctx) => {
-    const read = await projects.list(parseList({ ...ctx.query }));
-    ctx.set('X-Cache', read.cache);
-    ctx.body = read.value;
+    sendRead(ctx, await projects.list(parseList({ ...ctx.query })));
   });
 
   // Registered before '/:id' so "stats" is not taken for an id.
   router.get('/stats', async (ctx) => {
-    const read = await projects.stats();
-    ctx.set('X-Cache', read.cache);
-    ctx.body = read.value;
+    sendRead(ctx, await projects.stats());
   });
 
   router.get('/:id', async (ctx) => {
@@ -43,7 +40,7 @@ export function projectsRoutes(deps: Deps): Router {
       ctx.status = 304;
       return;
     }
-    ctx.body = read.value;
+    sendRead(ctx, read);
   });
 
   router.post('/', signedIn, limiters.writes, jsonBody(), async (ctx) => {
@@ -68,6 +65,18 @@ export function projectsRoutes(deps: Deps): Router {
   });
 
   return router;
+}
+
+/** The cached JSON bytes when the read has them, else the value for Koa to serialize. */
+function sendRead(ctx: Context, read: Read<unknown>): void {
+  ctx.set('X-Cache', read.cache);
+  if (read.body) {
+    // The type Koa gives a JSON body, set first so Koa does not call a Buffer binary.
+    ctx.set('Content-Type', 'application/json; charset=utf-8');
+    ctx.body = read.body;
+  } else {
+    ctx.body = read.value;
+  }
 }
 
 function projectId(ctx: Context): string {
