@@ -12,6 +12,6 @@ stop_pid "$RUN/nginx/nginx.pid" nginx QUIT 20
 for port in $(active_ports); do term_replica "$port"; done
 for port in $(active_ports); do reap_replica "$port"; done
 
-stop_pid "$RUN/mongo.pid" 'mongod\|ferretdb' TERM 15
+stop_pid "$RUN/mongo.pid" 'mongod|ferretdb' TERM 15
 stop_pid "$RUN/redis.pid" redis-server TERM 15
 log "stopped (state kept in $STATE)"

@@ -34,14 +34,16 @@ die() {
 
 # --- processes, each with a pid file under $RUN or $REPLICAS --------------------------
 
-# pid_alive FILE PATTERN: the pid in FILE is running and its command line matches
-# PATTERN, so a stale pid file never makes us signal some unrelated process.
+# pid_alive FILE REGEX: the pid in FILE is running and its command line matches REGEX,
+# so a stale pid file never makes us signal some unrelated process.
 pid_alive() {
-  local pid
+  local pid cmdline
   [[ -f "$1" ]] || return 1
   pid="$(<"$1")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && [[ -r "/proc/$pid/cmdline" ]] &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
+  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] || return 1
+  # No `| grep -q`: under pipefail its early exit would fail the pipeline (SIGPIPE).
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmdline" =~ $2 ]]
 }
 
 # spawn PIDFILE LOGFILE CMD...: start CMD in its own session (so ^C on `make local`
@@ -103,7 +105,7 @@ free_port() {
   echo "$port"
 }
 
-replica_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/readyz"; }
+replica_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$1/readyz"; }
 
 # start_replica PORT: one `node dist/app/main.js`, secrets as files, version from
 # LOCAL_VERSION (rollouts set a new one), waits until its /readyz answers 200.
@@ -175,7 +177,8 @@ nginx_running() { pid_alive "$RUN/nginx/nginx.pid" nginx; }
 point_nginx_at() {
   render_nginx "$@"
   if nginx_running; then
-    nginx_ctl -s reload
+    # (its "signal process started" notice is noise; the config passed nginx -t above)
+    nginx_ctl -s reload 2>/dev/null
   else
     nginx_ctl
   fi

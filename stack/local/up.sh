@@ -46,7 +46,7 @@ if [[ -n "${MONGO_URL:-}" ]]; then
 else
   TWIN_MONGO_URL="mongodb://127.0.0.1:$LOCAL_MONGO_PORT/groundwork"
   TWIN_MONGO_PASSWORD_FILE=""
-  if ! pid_alive "$RUN/mongo.pid" 'mongod\|ferretdb'; then
+  if ! pid_alive "$RUN/mongo.pid" 'mongod|ferretdb'; then
     mkdir -p "$STATE/mongo/data"
     if command -v mongod >/dev/null; then
       spawn "$RUN/mongo.pid" "$LOGS/mongo.log" mongod --dbpath "$STATE/mongo/data" \
@@ -84,7 +84,7 @@ done
 # --- nginx --------------------------------------------------------------------------
 point_nginx_at "${ports[@]}"
 wait_for "nginx :$LOCAL_HTTP_PORT" 15 \
-  curl -fsS -o /dev/null --max-time 2 "http://$LOCAL_HTTP_HOST:$LOCAL_HTTP_PORT/version" ||
+  curl -fs -o /dev/null --max-time 2 "http://$LOCAL_HTTP_HOST:$LOCAL_HTTP_PORT/version" ||
   die "nginx does not answer (log: $LOGS/nginx-error.log)"
 
 cat <<INFO
