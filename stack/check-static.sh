@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Static checks of the stack, run by `make test` (stack/test.sh): the tools that would
+# reject a bad deploy, run here without a Docker engine. Every check runs; the script
+# fails if any did.
+#   1. docker stack config    the stack file parses and interpolates as Swarm reads it
+#   2. nginx rendering        nginx/nginx.stack.conf is what the template renders today
+#   3. nginx -t               the template, rendered with local upstreams, as CI's and
+#                             the benchmark's nginx load it
+#   4. shellcheck             every *.sh in the repository
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+failed=()
+check() {
+  local name="$1"
+  shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name" >&2 && failed+=("$name"); fi
+}
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+stack_config() { docker stack config -c docker-stack.yml >"$tmp/stack.yml"; }
+
+stack_rendering_current() {
+  bash nginx/render.sh stack >"$tmp/nginx.stack.conf" || return 1
+  if ! diff -u nginx/nginx.stack.conf "$tmp/nginx.stack.conf"; then
+    echo "nginx/nginx.stack.conf is stale: run nginx/render.sh stack nginx/nginx.stack.conf" >&2
+    return 1
+  fi
+}
+
+# nginx -t with a private prefix: pid, logs and temp paths all under $tmp.
+nginx_test() {
+  local variant="$1" dir="$tmp/nginx-$1"
+  mkdir -p "$dir"
+  NGINX_RUNTIME_DIR="$dir" bash nginx/render.sh "$variant" "$dir/nginx.conf" &&
+    nginx -t -q -p "$dir/" -c "$dir/nginx.conf"
+}
+
+shellcheck_all() {
+  local scripts=()
+  mapfile -d '' scripts < <(find . \( -name node_modules -o -name .local -o -name .git \
+    -o -name dist -o -path ./stack/ferretdb \) -prune -o -type f -name '*.sh' -print0)
+  shellcheck -x "${scripts[@]}"
+}
+
+check "docker stack config -c docker-stack.yml" stack_config
+check "nginx/nginx.stack.conf matches the template" stack_rendering_current
+check "nginx -t (stack config, local upstreams)" nginx_test check
+check "nginx -t (benchmark rendering)" nginx_test bench
+check "shellcheck" shellcheck_all
+
+if ((${#failed[@]} > 0)); then
+  echo "stack static checks failed: ${failed[*]}" >&2
+  exit 1
+fi
