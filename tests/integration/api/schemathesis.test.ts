@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect } from 'chai';
+import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { signInAdmin } from '../../support/http.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const SCHEMATHESIS = resolve(ROOT, '.local/venv/bin/schemathesis');
+// Examples per operation; CI time grows linearly with it (about 14 operations).
+const MAX_EXAMPLES = process.env.SCHEMATHESIS_EXAMPLES ?? '60';
+
+const CHECKS = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'content_type_conformance',
+  'response_headers_conformance',
+  'response_schema_conformance',
+  'negative_data_rejection',
+].join(',');
+
+/**
+ * Property-based testing from our own /openapi.json: schemathesis generates valid and
+ * invalid requests for every operation and checks each answer against the document.
+ */
+describe('the API against its OpenAPI document (schemathesis)', () => {
+  let app: TestApp;
+
+  before(async () => {
+    app = await startTestApp();
+    await resetData(app.deps);
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  it('when schemathesis generates requests for every operation, then no server error and no response breaks the schema', async function () {
+    this.timeout(15 * 60 * 1000);
+    expect(existsSync(SCHEMATHESIS), 'run `make install` first').to.equal(true);
+    const token = await signInAdmin(app.url);
+    const args = [
+      'run',
+      `${app.url}/openapi.json`,
+      '--checks',
+      CHECKS,
+      '--max-examples',
+      MAX_EXAMPLES,
+      '--phases',
+      'examples,coverage,fuzzing,stateful',
+      '--workers',
+      '2',
+      '--seed',
+      '1',
+      '--header',
+      `Authorization: Bearer ${token}`,
+      '--suppress-health-check',
+      'all',
+      // Logging out would end the token every other operation runs with; logout has
+      // its own integration tests.
+      '--exclude-path',
+      '/auth/logout',
+    ];
+    const { code, output } = await run(SCHEMATHESIS, args);
+    const summary = output
+      .split('\n')
+      .filter((line) => /passed|failed|Test cases|operations/i.test(line));
+    console.log(`      schemathesis: ${summary.slice(-4).join(' | ')}`);
+    expect(code, output.slice(-6000)).to.equal(0);
+  });
+});
+
+function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => done({ code, output }));
+  });
+}
