@@ -75,6 +75,6 @@ function run(command: string, args: string[]): Promise<{ code: number | null; ou
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => done({ code, output }));
+    child.once('exit', (code) => { done({ code, output }); });
   });
 }

@@ -27,8 +27,8 @@ async function startProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline) {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -47,7 +47,7 @@ describe('graceful shutdown', () => {
     this.timeout(40000);
     const port = await freePort();
     const { child, logs } = await startProcess(port, 1500);
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => { done(code); }));
 
     // A registration whose body arrives in two halves: in flight across the signal.
     const body = JSON.stringify({
@@ -69,7 +69,7 @@ describe('graceful shutdown', () => {
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+          res.on('end', () => { done({ status: res.statusCode ?? 0, text }); });
         },
       );
       req.on('error', fail);
@@ -98,7 +98,7 @@ describe('graceful shutdown', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.once('exit', done));
     expect(code).to.equal(1);
     expect(stderr.trim().split('\n')).to.have.length(1);
