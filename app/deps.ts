@@ -50,7 +50,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       metrics,
       readiness: createReadiness(mongo.db, redis, metrics, config.MONGO_TIMEOUT_MS),
       auth,
-      limiters: createLimiters({ redis, metrics }),
+      limiters: createLimiters({ redis, metrics, scale: config.RATE_LIMIT_SCALE }),
       projects,
       db: mongo.db,
       redis,

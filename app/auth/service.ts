@@ -37,7 +37,7 @@ export function createAuthService({
 }: AuthServiceDeps): AuthService {
   const users = createUsersRepository(db);
   const sessions = createSessions(redis, config.SESSION_TTL_SECONDS);
-  const loginLimiter = createLoginLimiter({ redis, metrics });
+  const loginLimiter = createLoginLimiter({ redis, metrics, scale: config.RATE_LIMIT_SCALE });
   // Made once per process, in the background; the first unknown-user login waits for it.
   const dummyHash = createDummyHash();
 

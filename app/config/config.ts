@@ -101,6 +101,14 @@ const spec = {
     default: 500,
     desc: 'How often a replica re-reads the cache epoch that writes bump while Redis is away (0: never)',
   }),
+  RATE_LIMIT_SCALE: makeValidator<number>((input) => {
+    const n = Number(input);
+    if (!Number.isFinite(n) || n <= 0) throw new Error('must be a positive number');
+    return n;
+  })({
+    default: 1,
+    desc: 'Multiplies every app-level rate limit; leave at 1 except for load tests and benchmarks',
+  }),
   SESSION_TTL_SECONDS: positiveInt({ default: 43200, desc: 'Lifetime of a login token' }),
   APP_VERSION: str({ default: '0.1.0', desc: 'Build version shown by GET /version' }),
   APP_COMMIT: str({ default: 'unknown', desc: 'Build commit shown by GET /version' }),

@@ -49,34 +49,36 @@ export const LOGIN_FAILURES_PER_IP: LimitSpec = { name: 'login_ip', points: 100,
  * limits then hold per replica rather than across the stack, which is the better
  * failure than either no limits or no service.
  */
-function sharedLimiter(redis: Redis, spec: LimitSpec): NamedLimiter {
+function sharedLimiter(redis: Redis, spec: LimitSpec, scale: number): NamedLimiter {
   const keyPrefix = `rl:${spec.name}`;
+  const points = Math.max(1, Math.round(spec.points * scale));
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix,
-    points: spec.points,
+    points,
     duration: spec.duration,
     // Go straight to the insurance limiter instead of waiting for a command to fail.
     rejectIfRedisNotReady: true,
     insuranceLimiter: new RateLimiterMemory({
       keyPrefix,
-      points: spec.points,
+      points,
       duration: spec.duration,
     }),
   });
   return { name: spec.name, limiter };
 }
 
-export function createLimiters({
-  redis,
-  metrics,
-}: {
+/** What every limiter factory needs; `scale` multiplies every limit (1 in production). */
+export interface LimiterDeps {
   redis: Redis;
   metrics: Metrics;
-}): RequestLimiters {
-  const perUser = sharedLimiter(redis, WRITES_PER_USER);
-  const perIp = sharedLimiter(redis, WRITES_PER_IP);
-  const registrations = sharedLimiter(redis, REGISTRATIONS_PER_IP);
+  scale?: number;
+}
+
+export function createLimiters({ redis, metrics, scale = 1 }: LimiterDeps): RequestLimiters {
+  const perUser = sharedLimiter(redis, WRITES_PER_USER, scale);
+  const perIp = sharedLimiter(redis, WRITES_PER_IP, scale);
+  const registrations = sharedLimiter(redis, REGISTRATIONS_PER_IP, scale);
   return {
     writes: async (ctx: Context, next: Next) => {
       const user = ctx.state.user as PublicUser | undefined;
@@ -101,15 +103,9 @@ export interface LoginLimiter {
   recordSuccess(username: string, ip: string): Promise<void>;
 }
 
-export function createLoginLimiter({
-  redis,
-  metrics,
-}: {
-  redis: Redis;
-  metrics: Metrics;
-}): LoginLimiter {
-  const consecutive = sharedLimiter(redis, LOGIN_FAILURES_PER_USERNAME_IP);
-  const daily = sharedLimiter(redis, LOGIN_FAILURES_PER_IP);
+export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): LoginLimiter {
+  const consecutive = sharedLimiter(redis, LOGIN_FAILURES_PER_USERNAME_IP, scale);
+  const daily = sharedLimiter(redis, LOGIN_FAILURES_PER_IP, scale);
   // JSON keeps "a_b" + "c" and "a" + "b_c" apart whatever characters a name holds.
   const pairKey = (username: string, ip: string) => JSON.stringify([username, ip]);
 
