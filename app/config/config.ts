@@ -114,6 +114,9 @@ const spec = {
   APP_COMMIT: str({ default: 'unknown', desc: 'Build commit shown by GET /version' }),
 };
 
+/** Every variable the service reads, for documentation checks. */
+export const CONFIG_VARIABLES = Object.keys(spec);
+
 type Cleaned = ReturnType<typeof cleanEnv<typeof spec>>;
 export type Config = Readonly<Omit<Cleaned, 'MONGO_PASSWORD' | 'REDIS_PASSWORD'>>;
 
