@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readStack, ROOT, seconds, service } from './stack-file.js';
+
+const stack = readStack();
+const web = service(stack, 'web');
+const nginx = service(stack, 'nginx');
+const env = web.environment ?? {};
+const template = readFileSync(join(ROOT, 'nginx/nginx.conf.template'), 'utf8');
+
+describe('docker-stack.yml', () => {
+  describe('web rolling update', () => {
+    it('replaces one replica at a time, starting the new one first', () => {
+      expect(web.deploy?.replicas).to.equal(3);
+      expect(web.deploy?.update_config).to.include({ parallelism: 1, order: 'start-first' });
+    });
+
+    it('rolls back by itself when a new replica fails within the monitor window', () => {
+      const update = web.deploy?.update_config ?? {};
+      expect(update.failure_action).to.equal('rollback');
+      expect(seconds(String(update.monitor))).to.be.at.least(10);
+      expect(seconds(String(update.delay))).to.be.greaterThan(0);
+      expect(web.deploy?.rollback_config).to.include({ parallelism: 1, order: 'start-first' });
+    });
+
+    it('restarts failed replicas without giving up', () => {
+      expect(web.deploy?.restart_policy?.condition).to.equal('any');
+      expect(web.deploy?.restart_policy).to.not.have.property('max_attempts');
+    });
+  });
+
+  describe('web health and shutdown', () => {
+    it('checks readiness with node (no curl) after a start period', () => {
+      const test = (web.healthcheck?.test ?? []).join(' ');
+      expect(test)
+        .to.match(/^CMD node /)
+        .and.to.include('/readyz');
+      expect(seconds(web.healthcheck?.start_period)).to.be.at.least(10);
+    });
+
+    it('gives a stopping replica longer than its drain delay plus the longest request', () => {
+      const drain = Number(env.DRAIN_DELAY_MS) / 1000;
+      const readTimeout = Number(/proxy_read_timeout (\d+)s;/.exec(template)?.[1]);
+      const grace = seconds(web.stop_grace_period);
+      expect(readTimeout).to.be.greaterThan(0);
+      expect(grace).to.be.greaterThan(drain + readTimeout);
+      expect(grace).to.be.greaterThan(Number(env.SHUTDOWN_TIMEOUT_MS) / 1000);
+    });
+
+    it("keeps connections alive longer than nginx's upstream keepalive_timeout", () => {
+      const upstream = /upstream web \{[\s\S]*?\n {4}\}/.exec(template)?.[0] ?? '';
+      const nginxKeepalive = Number(/keepalive_timeout (\d+)s;/.exec(upstream)?.[1]);
+      expect(nginxKeepalive).to.equal(60);
+      expect(Number(env.KEEP_ALIVE_TIMEOUT_MS) / 1000).to.be.greaterThan(nginxKeepalive);
+    });
+  });
+
+  describe('secrets', () => {
+    it('are external Swarm secrets, never files or values in the repository', () => {
+      for (const [name, secret] of Object.entries(stack.secrets)) {
+        expect(secret, name).to.deep.include({ external: true });
+        expect(secret, name).to.not.have.property('file');
+      }
+    });
+
+    it('reach web as files named by *_FILE variables', () => {
+      const mounted = new Map((web.secrets ?? []).map((s) => [s.source, s.target]));
+      for (const name of ['mongo_password', 'redis_password', 'admin_password']) {
+        expect(env[`${name.toUpperCase()}_FILE`]).to.equal(`/run/secrets/${mounted.get(name)}`);
+      }
+    });
+
+    it('never appear as values in any environment', () => {
+      for (const [serviceName, svc] of Object.entries(stack.services)) {
+        for (const [key, value] of Object.entries(svc.environment ?? {})) {
+          if (/PASSWORD|SECRET|TOKEN/.test(key)) expect(key, serviceName).to.match(/_FILE$/);
+          expect(value, `${serviceName} ${key}`).to.not.match(/[0-9a-f]{32}/i);
+        }
+      }
+      expect(new URL(env.MONGO_URL ?? '').password).to.equal('');
+      expect(new URL(env.REDIS_URL ?? '').password).to.equal('');
+    });
+
+    it('give Redis its password without a command line that shows it', () => {
+      const redis = service(stack, 'redis');
+      const commandLine = [...(redis.entrypoint ?? []), ...(redis.command ?? [])].join(' ');
+      expect(commandLine).to.not.match(/requirepass|--pass|\$\(/);
+      expect(redis.secrets?.map((s) => s.source)).to.include('redis_password');
+    });
+  });
+
+  describe('networks and ports', () => {
+    it('publish only nginx, in host mode on port 80, one task per node', () => {
+      for (const [name, svc] of Object.entries(stack.services)) {
+        if (name !== 'nginx') expect(svc.ports ?? [], name).to.be.empty;
+      }
+      expect(nginx.ports).to.deep.equal([
+        { target: 80, published: 80, protocol: 'tcp', mode: 'host' },
+      ]);
+      expect(nginx.deploy?.mode).to.equal('global');
+    });
+
+    it('keep MongoDB and Redis on an internal backend network only', () => {
+      expect(stack.networks.backend).to.include({ driver: 'overlay', internal: true });
+      expect(service(stack, 'mongo').networks).to.deep.equal(['backend']);
+      expect(service(stack, 'redis').networks).to.deep.equal(['backend']);
+      expect(web.networks).to.have.members(['edge', 'backend']);
+      expect(nginx.networks).to.deep.equal(['edge']);
+    });
+
+    it('let nginx re-resolve the web tasks through Docker DNS', () => {
+      const rendered = readFileSync(join(ROOT, 'nginx/nginx.stack.conf'), 'utf8');
+      expect(rendered).to.match(/resolver 127\.0\.0\.11 /);
+      expect(rendered).to.match(/server tasks\.web:3000 [^;]*\bresolve;/);
+    });
+  });
+
+  describe('resources and hardening', () => {
+    it('limit CPU and memory of every service and reserve some for each', () => {
+      for (const [name, svc] of Object.entries(stack.services)) {
+        expect(svc.deploy?.resources?.limits, name).to.have.keys('cpus', 'memory');
+        expect(svc.deploy?.resources?.reservations?.memory, name).to.be.a('string');
+      }
+    });
+
+    it('run web with a read-only root filesystem and a tmpfs for /tmp', () => {
+      expect(web.read_only).to.equal(true);
+      expect(web.volumes).to.deep.include.members([
+        { type: 'tmpfs', target: '/tmp', tmpfs: { size: 16777216 } },
+      ]);
+    });
+
+    it('rotate every container log', () => {
+      for (const [name, svc] of Object.entries(stack.services)) {
+        expect(svc.logging?.options, name).to.have.keys('max-size', 'max-file');
+      }
+    });
+
+    it('keep MongoDB on a named volume on a labelled node, its root password from a file', () => {
+      const mongo = service(stack, 'mongo');
+      expect(mongo.image).to.match(/^mongo:7/);
+      expect(mongo.volumes).to.include('mongo_data:/data/db');
+      expect(stack.volumes).to.have.property('mongo_data');
+      expect(mongo.deploy?.placement?.constraints).to.include(
+        'node.labels.groundwork.data == true',
+      );
+      expect(mongo.environment?.MONGO_INITDB_ROOT_PASSWORD_FILE).to.equal(
+        '/run/secrets/mongo_root_password',
+      );
+    });
+  });
+});

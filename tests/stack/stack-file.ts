@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+/** The parts of docker-stack.yml the stack tests read. */
+export interface Service {
+  image?: string;
+  entrypoint?: string[];
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: { target: number; published: number; mode?: string }[];
+  networks?: string[];
+  secrets?: { source: string; target: string }[];
+  volumes?: (string | { type: string; target: string })[];
+  read_only?: boolean;
+  healthcheck?: { test: string[]; start_period?: string; interval?: string; retries?: number };
+  stop_grace_period?: string;
+  logging?: { driver: string; options: Record<string, string> };
+  deploy?: {
+    mode?: string;
+    replicas?: number;
+    update_config?: Record<string, string | number>;
+    rollback_config?: Record<string, string | number>;
+    restart_policy?: Record<string, string | number>;
+    resources?: {
+      limits?: { cpus?: string; memory?: string };
+      reservations?: { cpus?: string; memory?: string };
+    };
+    placement?: { constraints?: string[] };
+  };
+}
+
+export interface StackFile {
+  services: Record<string, Service>;
+  networks: Record<string, { driver?: string; internal?: boolean }>;
+  volumes: Record<string, unknown>;
+  secrets: Record<string, { external?: boolean; file?: string }>;
+}
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export function readStack(): StackFile {
+  return parse(readFileSync(join(ROOT, 'docker-stack.yml'), 'utf8')) as StackFile;
+}
+
+export function service(stack: StackFile, name: string): Service {
+  const found = stack.services[name];
+  if (!found) throw new Error(`docker-stack.yml has no service ${name}`);
+  return found;
+}
+
+/** Compose durations as Swarm writes them: "30s", "1m30s", "500ms". */
+export function seconds(duration: string | undefined): number {
+  if (duration === undefined) return NaN;
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0) return NaN;
+  const unit = { h: 3600, m: 60, s: 1, ms: 0.001 } as const;
+  return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u as keyof typeof unit], 0);
+}
