@@ -22,6 +22,11 @@ export function createMetrics() {
       labelNames: ['tier', 'result'] as const,
       registers: [registry],
     }),
+    cacheBypassed: new Gauge({
+      name: 'cache_redis_bypassed',
+      help: '1 while the cache breaker is open and reads skip Redis for MongoDB, else 0',
+      registers: [registry],
+    }),
     rateLimited: new Counter({
       name: 'rate_limit_rejections_total',
       help: 'Requests rejected with 429, by limiter',
