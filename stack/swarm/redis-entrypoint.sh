@@ -12,14 +12,14 @@ umask 077
 # with its own paths and port, so both get exactly these settings.
 conf="${REDIS_CONF:-/run/redis/redis.conf}"
 secret="${REDIS_SECRET_FILE:-/run/secrets/redis_password}"
-# Mounted only during a rotation (secrets/README.md): the password being retired.
-previous="${REDIS_PREVIOUS_SECRET_FILE:-/run/secrets/redis_password_previous}"
+# Mounted only during a rotation (secrets/README.md): the incoming password.
+extra="${REDIS_EXTRA_SECRET_FILE:-/run/secrets/redis_password_extra}"
 
 {
-  if [ -f "$previous" ]; then
+  if [ -f "$extra" ]; then
     # Both passwords open the default user until every web replica has the new one;
     # ACL users may hold several passwords, requirepass only one.
-    printf 'user default on >%s >%s ~* &* +@all\n' "$(cat "$secret")" "$(cat "$previous")"
+    printf 'user default on >%s >%s ~* &* +@all\n' "$(cat "$secret")" "$(cat "$extra")"
   else
     printf 'requirepass %s\n' "$(cat "$secret")"
   fi
