@@ -116,7 +116,9 @@ start_replica() {
     mongo_password=("MONGO_PASSWORD_FILE=$TWIN_MONGO_PASSWORD_FILE")
   fi
   log "starting replica on :$port (version ${LOCAL_VERSION:-$(git -C "$ROOT" describe --tags --always --dirty)})"
-  spawn "$pidfile" "$logfile" env \
+  # env -i: a clean environment, as in a container — nothing of the caller's (least of
+  # all a stray *_PASSWORD) reaches the app.
+  spawn "$pidfile" "$logfile" env -i PATH="$PATH" HOME="${HOME:-/}" \
     NODE_ENV=production PORT="$port" TRUST_PROXY=true LOG_LEVEL="${LOG_LEVEL:-info}" \
     MONGO_URL="$TWIN_MONGO_URL" "${mongo_password[@]}" \
     REDIS_URL="redis://127.0.0.1:$LOCAL_REDIS_PORT" \

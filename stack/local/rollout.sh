@@ -20,7 +20,6 @@ LOCAL_DISCOVERY_LAG_S="${LOCAL_DISCOVERY_LAG_S:-2}"
 nginx_running || die "the twin is not running: make local"
 # shellcheck source=/dev/null
 source "$RUN/mongo.env"
-export TWIN_MONGO_URL TWIN_MONGO_PASSWORD_FILE
 if ((LOCAL_DISCOVERY_LAG_S * 1000 >= LOCAL_DRAIN_DELAY_MS)); then
   die "LOCAL_DISCOVERY_LAG_S must stay below the drain delay (${LOCAL_DRAIN_DELAY_MS} ms)"
 fi

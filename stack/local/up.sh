@@ -62,7 +62,6 @@ else
       die "MongoDB server did not start (log: $LOGS/mongo.log)"
   fi
 fi
-export TWIN_MONGO_URL TWIN_MONGO_PASSWORD_FILE
 # rollout.sh starts replicas later and must give them the same database.
 printf 'TWIN_MONGO_URL=%q\nTWIN_MONGO_PASSWORD_FILE=%q\n' "$TWIN_MONGO_URL" \
   "$TWIN_MONGO_PASSWORD_FILE" >"$RUN/mongo.env"
