@@ -53,8 +53,10 @@ export function projectsRoutes(deps: Deps): Router {
 
   router.patch('/:id', signedIn, limiters.writes, jsonBody(), async (ctx) => {
     const id = projectId(ctx);
+    // A malformed body is a 400 whatever the precondition says: validate it first.
+    const changes = parsePatch(ctx.request.body);
     const ifMatch = versionFromIfMatch(ctx.get('If-Match'));
-    const project = await projects.update(id, parsePatch(ctx.request.body), user(ctx), ifMatch);
+    const project = await projects.update(id, changes, user(ctx), ifMatch);
     ctx.set('ETag', etagFor(project.version));
     ctx.body = project;
   });
