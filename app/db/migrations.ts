@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
 
@@ -38,7 +39,30 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/**
+ * Runs the migrations, retrying a few times: replicas starting together race on index
+ * creation, and FerretDB 1.24 (the test server) even drops the connection on a
+ * concurrent createIndexes for a new database (a panic, "slice bounds out of range");
+ * a second attempt, after the other replica finished, finds the work done.
+ */
 export async function migrate(db: Db, logger: Logger, migrations = MIGRATIONS): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await migrateOnce(db, logger, migrations);
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      logger.warn('migration attempt failed; retrying', { attempt, error: (err as Error).message });
+      await sleep(100 * attempt + Math.random() * 100);
+    }
+  }
+}
+
+async function migrateOnce(
+  db: Db,
+  logger: Logger,
+  migrations: readonly Migration[],
+): Promise<void> {
   const applied = db.collection<{ _id: number; description: string; appliedAt: Date }>(
     'migrations',
   );
