@@ -14,11 +14,13 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
 
 /**
  * The version named by an If-Match header, or undefined when there is none. Only a
- * single strong tag of ours is meaningful for a PATCH; anything else is a 412 or 400.
+ * single tag of ours is meaningful for a PATCH; anything else is a 412 or 400.
+ * A weak W/"n" is accepted as n: our tag names the stored version, and nginx marks it
+ * weak whenever it gzips the response, so clients behind nginx only ever see W/"n".
  */
 export function versionFromIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header === '') return undefined;
-  const match = /^\s*"(\d{1,15})"\s*$/.exec(header);
+  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
   if (match?.[1] !== undefined) return Number(match[1]);
   if (/^\s*(W\/)?"[^"]*"\s*(,\s*(W\/)?"[^"]*"\s*)*$/.test(header))
     throw new PreconditionFailedError();
