@@ -1,6 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
-   winston types its transports as interfaces extending TransportStream, which this rule
-   cannot tell from a hand-made object; they are real instances. */
 import winston from 'winston';
 
 /**

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Logger } from 'winston';
 import { loadConfig, type Config } from '../../app/config/config.js';
 import { createDeps, type Deps } from '../../app/deps.js';
 import { createSilentLogger } from '../../app/logging/logger.js';
@@ -28,8 +29,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 /** A real app instance listening on a free port, the way main.ts runs one. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const deps = await createDeps(testConfig(overrides), createSilentLogger());
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  logger: Logger = createSilentLogger(),
+): Promise<TestApp> {
+  const deps = await createDeps(testConfig(overrides), logger);
   const running = await startServer(deps, 0);
   return {
     url: `http://127.0.0.1:${running.port}`,
@@ -46,4 +50,6 @@ export async function resetData(deps: Deps): Promise<void> {
     deps.db.collection('users').deleteMany({ username: { $ne: 'admin' } }),
     deps.redis.flushdb(),
   ]);
+  // The deletes above went around the API, so no replica's cache heard of them.
+  await deps.cache?.invalidateAll();
 }
