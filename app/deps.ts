@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
 import { createAuthService } from './auth/service.js';
 import type { AuthService, RequestLimiters } from './auth/types.js';
+import { createProjectCache, type ProjectCache } from './cache/create-cache.js';
 import type { Config } from './config/config.js';
 import { connectMongo } from './db/mongo.js';
 import { migrate } from './db/migrations.js';
@@ -21,6 +22,8 @@ export interface Deps {
   auth: AuthService;
   limiters: RequestLimiters;
   projects: ProjectsService;
+  /** The read-through cache; undefined when CACHE_ENABLED is false. */
+  cache: ProjectCache | undefined;
   db: Db;
   redis: Redis;
   /** Closes every connection createDeps opened, in reverse order. */
@@ -43,7 +46,15 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     if (config.ADMIN_PASSWORD !== undefined && config.ADMIN_PASSWORD !== '') {
       await auth.ensureAdmin(config.ADMIN_PASSWORD);
     }
-    const projects = createProjectsService({ repository: createProjectsRepository(mongo.db) });
+    const repository = createProjectsRepository(mongo.db);
+    const cache = config.CACHE_ENABLED
+      ? await createProjectCache({ config, db: mongo.db, repository, metrics, logger })
+      : undefined;
+    if (cache) closers.push(() => cache.close());
+    const projects = createProjectsService({
+      repository,
+      ...(cache ? { reads: cache.reads } : {}),
+    });
     return {
       config,
       logger,
@@ -52,6 +63,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       auth,
       limiters: createLimiters({ redis, metrics, scale: config.RATE_LIMIT_SCALE }),
       projects,
+      cache,
       db: mongo.db,
       redis,
       close: () => closeAll(closers),

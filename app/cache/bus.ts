@@ -1,0 +1,72 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+import { CHANNEL } from './keys.js';
+
+/**
+ * The subscriber side of cross-replica invalidation, on a connection of its own (a
+ * subscribed connection can do nothing else). Messages carry keys, never values.
+ *
+ * L1 may only be trusted while this connection is subscribed: a message missed while
+ * it was down could be a write whose old value L1 still holds. So `ready` turns true
+ * only once SUBSCRIBE is acknowledged (ioredis's own resubscribe would report ready
+ * before that), and every loss or regain of the subscription calls `onChange`, which
+ * drops L1.
+ */
+export interface Bus {
+  readonly ready: boolean;
+  close(): Promise<void>;
+}
+
+export function createBus(
+  url: string,
+  logger: Logger,
+  handlers: { onMessage(message: string): void; onChange(): void },
+): Bus {
+  const subscriber = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    autoResubscribe: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+    connectionName: 'groundwork-cache-bus',
+    // Reconnect quickly: until it is back, this replica serves no L1 hits.
+    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+  });
+  let ready = false;
+  const setReady = (value: boolean) => {
+    if (ready === value) return;
+    ready = value;
+    handlers.onChange();
+  };
+  subscriber.on('ready', () => {
+    subscriber.subscribe(CHANNEL).then(
+      () => {
+        setReady(true);
+      },
+      (err: unknown) => {
+        logger.warn('cache bus could not subscribe; reconnecting', { error: String(err) });
+        subscriber.disconnect(true);
+      },
+    );
+  });
+  subscriber.on('close', () => {
+    setReady(false);
+  });
+  // Failures show as `close`; without a listener ioredis would print each retry.
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (_channel: string, message: string) => {
+    handlers.onMessage(message);
+  });
+  subscriber.connect().catch(() => undefined);
+
+  return {
+    get ready() {
+      return ready;
+    },
+    async close() {
+      ready = false;
+      subscriber.disconnect();
+      await Promise.resolve();
+    },
+  };
+}

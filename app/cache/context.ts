@@ -1,0 +1,45 @@
+import type { Metrics } from '../metrics/metrics.js';
+import type { Breaker } from './breaker.js';
+import type { DbGate } from './db-gate.js';
+import type { L2Store } from './l2-store.js';
+
+export interface CacheSettings {
+  l1TtlMs: number;
+  l1MaxBytes: number;
+  l2TtlMs: number;
+  l2JitterMs: number;
+  graceMs: number;
+  leaseMs: number;
+}
+
+type Tier = 'l1' | 'l2';
+type Result = 'hit' | 'miss' | 'stale' | 'error';
+
+/** What every part of the cache shares; built once per replica by create-cache.ts. */
+export interface CacheContext {
+  settings: CacheSettings;
+  l2: L2Store;
+  breaker: Breaker;
+  db: DbGate;
+  /** The namespace in use now (see epoch.ts). */
+  epoch(): number;
+  /** False while L1 cannot hear invalidations: Redis bypassed or the bus down. */
+  l1Usable(): boolean;
+  count(tier: Tier, result: Result): void;
+}
+
+/**
+ * Counter children bound once: prom-client hashes label values on every labelled
+ * inc(), which an L1 hit — the hot path — should not pay.
+ */
+export function cacheCounters(metrics: Metrics): CacheContext['count'] {
+  const bound = new Map<string, { inc(): void }>();
+  for (const tier of ['l1', 'l2'] as const) {
+    for (const result of ['hit', 'miss', 'stale', 'error'] as const) {
+      bound.set(tier + result, metrics.cacheEvents.labels({ tier, result }));
+    }
+  }
+  return (tier, result) => {
+    bound.get(tier + result)?.inc();
+  };
+}

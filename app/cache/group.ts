@@ -1,0 +1,89 @@
+import { LRUCache } from 'lru-cache';
+import type { Read } from '../projects/service.js';
+import type { CacheContext } from './context.js';
+import { entrySize, makeEntry, type Entry } from './entry.js';
+import { fetchThrough } from './fetch.js';
+import type { Location } from './keys.js';
+
+/** How a group finds an entry in Redis and reads it from MongoDB. */
+export interface GroupSource<A, T> {
+  locate(key: string, arg: A): Location;
+  load(arg: A): Promise<T>;
+}
+
+export interface Group<A, T> {
+  get(key: string, arg: A): Promise<Read<T>>;
+  /** Forgets one key: its L1 entry, and any read of it already under way. */
+  evict(key: string): void;
+  clear(): void;
+}
+
+interface Flight<T> {
+  promise: Promise<Read<T>>;
+  /** Set when a write lands while the read is under way: its result stays out of L1. */
+  invalidated: boolean;
+}
+
+/**
+ * L1 and single flight for one kind of read (projects, list pages, stats). Concurrent
+ * misses of a key on this replica share one fetch. A write detaches the fetch in
+ * flight, so requests arriving after the write start a new one instead of joining a
+ * read that may predate it, and marks it so its result never enters L1.
+ */
+export function createGroup<A, T>(
+  ctx: CacheContext,
+  source: GroupSource<A, T>,
+  maxBytes: number,
+): Group<A, T> {
+  const { l1TtlMs, graceMs } = ctx.settings;
+  // Entries stay for the grace period past their freshness, for stale-if-error.
+  const l1 = new LRUCache<string, Entry<T>>({
+    maxSize: Math.max(1, maxBytes),
+    sizeCalculation: entrySize,
+    ttl: l1TtlMs + graceMs,
+  });
+  const flights = new Map<string, Flight<T>>();
+  // Bumped by clear(): a fetch begun before a clear must not fill L1 after it.
+  let generation = 0;
+
+  const start = (key: string, arg: A, stale: Entry<T> | undefined): Flight<T> => {
+    const mark = { invalidated: false };
+    const began = generation;
+    const promise = fetchThrough(ctx, source.locate(key, arg), () => source.load(arg), stale)
+      .then(({ read, freshForMs }) => {
+        const keep = freshForMs > 0 && !mark.invalidated && began === generation;
+        if (keep && ctx.l1Usable()) l1.set(key, makeEntry(read, freshForMs, Date.now()));
+        return read;
+      })
+      .finally(() => {
+        if (flights.get(key) === flight) flights.delete(key);
+      });
+    const flight: Flight<T> = Object.assign(mark, { promise });
+    flights.set(key, flight);
+    return flight;
+  };
+
+  return {
+    get(key, arg) {
+      const cached = ctx.l1Usable() ? l1.get(key) : undefined;
+      if (cached && cached.freshUntil > Date.now()) {
+        ctx.count('l1', 'hit');
+        return cached.hit;
+      }
+      ctx.count('l1', 'miss');
+      return (flights.get(key) ?? start(key, arg, cached)).promise;
+    },
+    evict(key) {
+      l1.delete(key);
+      const flight = flights.get(key);
+      if (flight) flight.invalidated = true;
+      flights.delete(key);
+    },
+    clear() {
+      generation += 1;
+      l1.clear();
+      for (const flight of flights.values()) flight.invalidated = true;
+      flights.clear();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Where an entry lives in Redis. Every family of entries (one project, or `all` for
+ * the list pages and stats) has a guard key holding a token; the entry's data key
+ * embeds the token. A write replaces the family's token with a new one, so every
+ * entry cached before it becomes unreachable at once, with no DEL and no scan.
+ *
+ * Everything sits under the epoch (see epoch.ts): when writes happened that could not
+ * replace tokens because Redis was away, the epoch moves on and the whole old
+ * namespace is left to expire.
+ */
+export interface Location {
+  family: string;
+  /** Distinguishes entries within a family (which list page); '' for a project. */
+  suffix: string;
+}
+
+export const CHANNEL = 'gw:cache:invalidate';
+
+export function guardKey(epoch: number, family: string): string {
+  return `gw:c:${epoch}:g:${family}`;
+}
+
+/** The data key is this prefix, then the family's current token, then the suffix. */
+export function dataPrefix(epoch: number, family: string): string {
+  return `gw:c:${epoch}:d:${family}:`;
+}
+
+export function projectLocation(id: string): Location {
+  return { family: `p:${id}`, suffix: '' };
+}
+
+export const STATS_LOCATION: Location = { family: 'all', suffix: ':s' };
+
+export function listLocation(hash: string): Location {
+  return { family: 'all', suffix: `:l:${hash}` };
+}
+
+/** One key per distinct query, whatever order its parameters came in. */
+export function queryHash(query: object): string {
+  const entries = Object.entries(query)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha1').update(JSON.stringify(entries)).digest('base64url');
+}
