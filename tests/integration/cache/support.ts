@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../../support/app-harness.js';
+import { call } from '../../support/http.js';
+import { testServers } from '../../support/root-hooks.js';
+
+/**
+ * Several real app instances sharing the test Redis and FerretDB, the way replicas
+ * share them in the stack. TRUST_PROXY lets each simulated client send its own
+ * X-Forwarded-For, so the per-IP write and registration limits apply per client
+ * instead of to the whole test process.
+ */
+export async function startReplicas(n: number, overrides: Record<string, string> = {}) {
+  const apps: TestApp[] = [];
+  for (let i = 0; i < n; i += 1)
+    apps.push(await startTestApp({ TRUST_PROXY: 'true', ...overrides }));
+  return apps;
+}
+
+export async function stopReplicas(apps: TestApp[]): Promise<void> {
+  await Promise.all(apps.map((app) => app.stop()));
+}
+
+let users = 0;
+
+/** A fresh member signed in from its own client address. */
+export async function signUpFrom(base: string, ip: string): Promise<string> {
+  users += 1;
+  const username = `cache_${process.pid}_${users}`;
+  const password = 'a long enough password';
+  const headers = { 'x-forwarded-for': ip };
+  const registered = await call(base, '/auth/register', {
+    method: 'POST',
+    json: { username, password },
+    headers,
+  });
+  expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+  const login = await call(base, '/auth/login', {
+    method: 'POST',
+    json: { username, password },
+    headers,
+  });
+  expect(login.status).to.equal(200);
+  return login.body.token as string;
+}
+
+export async function createProject(
+  base: string,
+  token: string,
+  ip: string,
+  name = 'cached',
+): Promise<string> {
+  const created = await call(base, '/projects', {
+    method: 'POST',
+    token,
+    json: { name, budget: 1, status: 'planning' },
+    headers: { 'x-forwarded-for': ip },
+  });
+  expect(created.status, JSON.stringify(created.body)).to.equal(201);
+  return created.body.id as string;
+}
+
+/** MongoDB `find` commands FerretDB has served so far, from its Prometheus endpoint. */
+export async function ferretFinds(): Promise<number> {
+  const url = testServers().ferretdbMetricsUrl;
+  if (url === undefined)
+    throw new Error('FerretDB metrics are only there when the tests run FerretDB');
+  const text = await (await fetch(url)).text();
+  return text
+    .split('\n')
+    .filter(
+      (line) =>
+        line.startsWith('ferretdb_client_requests_total{') && line.includes('command="find"'),
+    )
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
+export interface Sample {
+  app: number;
+  path: string;
+  startedAt: number;
+  ms: number;
+  status: number;
+  cache: string | null;
+  body: any;
+}
+
+/** One timed GET: when it started (test-process clock) and what it saw. */
+export async function timedGet(apps: TestApp[], app: number, path: string): Promise<Sample> {
+  const startedAt = performance.now();
+  const reply = await call(apps[app]!.url, path);
+  return {
+    app,
+    path,
+    startedAt,
+    ms: performance.now() - startedAt,
+    status: reply.status,
+    cache: reply.headers.get('x-cache'),
+    body: reply.body,
+  };
+}
+
+/** `workers` loops GETting `pick()`'s path from every replica in turn until stop(). */
+export function loadLoop(apps: TestApp[], workers: number, pick: () => string) {
+  const samples: Sample[] = [];
+  let running = true;
+  const loops = Array.from({ length: workers }, async (_, w) => {
+    for (let i = 0; running; i += 1)
+      samples.push(await timedGet(apps, (w + i) % apps.length, pick()));
+  });
+  return {
+    samples,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return samples;
+    },
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
