@@ -16,6 +16,8 @@ function holdNextProjectRead() {
   let readDone!: () => void;
   const gate = new Promise<void>((done) => (release = done));
   const read = new Promise<void>((done) => (readDone = done));
+  // Called with the collection as `this` below, exactly as the driver would.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = Collection.prototype.findOne;
   let armed = true;
   const stub = sinon.stub(Collection.prototype, 'findOne').callsFake(async function (
@@ -33,7 +35,13 @@ function holdNextProjectRead() {
     }
     return result;
   });
-  return { read, release, restore: () => stub.restore() };
+  return {
+    read,
+    release,
+    restore: () => {
+      stub.restore();
+    },
+  };
 }
 
 describe('cache: no stale set', function () {
@@ -50,7 +58,9 @@ describe('cache: no stale set', function () {
     await resetData(apps[0]!.deps);
     token = await signUpFrom(apps[0]!.url, ip);
   });
-  afterEach(() => sinon.restore());
+  afterEach(() => {
+    sinon.restore();
+  });
 
   for (const [label, readerApp, writerApp] of [
     ['on another replica', 1, 0],
