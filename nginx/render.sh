@@ -14,6 +14,8 @@ out="${2:-}"
 
 # Passive health: one failed attempt takes a replica out for 5 s, then nginx tries it again.
 server_params="max_fails=1 fail_timeout=5s"
+# How many upstream servers one request may try (proxy_next_upstream_tries).
+next_upstream_tries=3
 NGINX_RATE="20r/s"
 
 case "$mode" in
@@ -31,9 +33,14 @@ case "$mode" in
     : "${NGINX_RESOLVER:=127.0.0.11}"
     ;;
   local | bench | check)
-    # Static addresses: the twin's replicas live on fixed loopback ports, and CI's
-    # nginx (1.22) has no `resolve`. Everything else is the stack's configuration.
+    # Static addresses, as CI's nginx (1.22) has no `resolve`: the twin renders every
+    # port a replica may take (stack/local/lib.sh, "slots"), some of them empty at any
+    # time. An empty slot refuses the connection, so nginx retries the next one; a
+    # request may try every slot, or three empty ones in a row could end it in a 502.
+    # Everything else is the stack's configuration.
     : "${UPSTREAM_ADDRS:=127.0.0.1:3101 127.0.0.1:3102 127.0.0.1:3103}"
+    # shellcheck disable=SC2086 # word splitting counts the addresses
+    next_upstream_tries="$(set -- $UPSTREAM_ADDRS && echo $#)"
     : "${NGINX_RUNTIME_DIR:?NGINX_RUNTIME_DIR must name a writable directory}"
     : "${NGINX_LISTEN:=127.0.0.1:8080}"
     : "${NGINX_ACCESS_LOG:=$NGINX_RUNTIME_DIR/access.log}"
@@ -63,11 +70,12 @@ if [[ -z "$NGINX_UPSTREAM_SERVERS" ]]; then
   exit 2
 fi
 
+NGINX_NEXT_UPSTREAM_TRIES="$next_upstream_tries"
 export NGINX_USER_DIRECTIVE NGINX_LISTEN NGINX_RUNTIME_DIR NGINX_ACCESS_LOG \
-  NGINX_ERROR_LOG NGINX_RESOLVER NGINX_RATE NGINX_UPSTREAM_SERVERS
+  NGINX_ERROR_LOG NGINX_RESOLVER NGINX_RATE NGINX_UPSTREAM_SERVERS NGINX_NEXT_UPSTREAM_TRIES
 # Only these names are substituted: nginx's own $variables must survive.
 # shellcheck disable=SC2016 # the list is for envsubst, not for the shell
-vars='${NGINX_USER_DIRECTIVE} ${NGINX_LISTEN} ${NGINX_RUNTIME_DIR} ${NGINX_ACCESS_LOG} ${NGINX_ERROR_LOG} ${NGINX_RESOLVER} ${NGINX_RATE} ${NGINX_UPSTREAM_SERVERS}'
+vars='${NGINX_USER_DIRECTIVE} ${NGINX_LISTEN} ${NGINX_RUNTIME_DIR} ${NGINX_ACCESS_LOG} ${NGINX_ERROR_LOG} ${NGINX_RESOLVER} ${NGINX_RATE} ${NGINX_UPSTREAM_SERVERS} ${NGINX_NEXT_UPSTREAM_TRIES}'
 
 render() {
   echo "# Rendered by nginx/render.sh $mode from nginx/nginx.conf.template: edit that, not this."

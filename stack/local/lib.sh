@@ -7,9 +7,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="${LOCAL_STATE_DIR:-$ROOT/.local/twin}"
 LOCAL_HTTP_HOST="${LOCAL_HTTP_HOST:-127.0.0.1}"
 LOCAL_HTTP_PORT="${LOCAL_HTTP_PORT:-8080}"
-# Replicas take the lowest free ports from here up (3101-3103 at first).
+# nginx's upstream is a fixed set of LOCAL_SLOTS ports from LOCAL_BASE_PORT up
+# (3101-3106), rendered once: a replica takes the lowest free slot (3101-3103 at first,
+# 3104 for the first new one in a rollout), so adding or removing a replica never
+# reloads nginx. A reload closes every idle client keep-alive connection, and a client
+# reusing one at that instant gets a reset. nginx skips empty slots by itself: a
+# refused connect sends nothing, so it retries the request on the next slot, whatever
+# its method, and marks the slot failed for fail_timeout (see nginx/render.sh).
 LOCAL_BASE_PORT="${LOCAL_BASE_PORT:-3101}"
 LOCAL_REPLICAS="${LOCAL_REPLICAS:-3}"
+# A rollout needs LOCAL_REPLICAS + 1 at once; the rest is headroom for a scale-up test.
+LOCAL_SLOTS="${LOCAL_SLOTS:-$((LOCAL_REPLICAS * 2))}"
 # Off the default ports, so a system Redis or MongoDB can run beside the twin.
 LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-6390}"
 LOCAL_MONGO_PORT="${LOCAL_MONGO_PORT:-27190}"
@@ -19,6 +27,9 @@ LOCAL_NGINX_VARIANT="${LOCAL_NGINX_VARIANT:-local}"
 LOCAL_START_TIMEOUT="${LOCAL_START_TIMEOUT:-60}"
 LOCAL_DRAIN_DELAY_MS="${LOCAL_DRAIN_DELAY_MS:-5000}"
 LOCAL_SHUTDOWN_TIMEOUT_MS="${LOCAL_SHUTDOWN_TIMEOUT_MS:-20000}"
+# Multiplies the app's own limiters (RATE_LIMIT_SCALE); 1 is production's. nginx's
+# 20 r/s per address is not affected.
+LOCAL_RATE_LIMIT_SCALE="${LOCAL_RATE_LIMIT_SCALE:-1}"
 FERRETDB_BIN="${FERRETDB_BIN:-$ROOT/.local/bin/ferretdb}"
 
 SECRETS="$STATE/secrets"
@@ -99,10 +110,18 @@ active_ports() {
   done | sort -n
 }
 
+slot_ports() { seq "$LOCAL_BASE_PORT" $((LOCAL_BASE_PORT + LOCAL_SLOTS - 1)); }
+
+# free_port: the lowest slot no replica (or anything else) holds.
 free_port() {
-  local port="$LOCAL_BASE_PORT"
-  while [[ -e "$REPLICAS/$port.pid" ]] || port_open "$port"; do port=$((port + 1)); done
-  echo "$port"
+  local port
+  for port in $(slot_ports); do
+    if [[ ! -e "$REPLICAS/$port.pid" ]] && ! port_open "$port"; then
+      echo "$port"
+      return
+    fi
+  done
+  die "no free slot among ports $LOCAL_BASE_PORT-$((LOCAL_BASE_PORT + LOCAL_SLOTS - 1)) (LOCAL_SLOTS)"
 }
 
 replica_ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$1/readyz"; }
@@ -125,7 +144,7 @@ start_replica() {
     REDIS_PASSWORD_FILE="$SECRETS/redis_password" \
     ADMIN_PASSWORD_FILE="$SECRETS/admin_password" \
     DRAIN_DELAY_MS="$LOCAL_DRAIN_DELAY_MS" SHUTDOWN_TIMEOUT_MS="$LOCAL_SHUTDOWN_TIMEOUT_MS" \
-    KEEP_ALIVE_TIMEOUT_MS=65000 \
+    KEEP_ALIVE_TIMEOUT_MS=65000 RATE_LIMIT_SCALE="$LOCAL_RATE_LIMIT_SCALE" \
     APP_VERSION="${LOCAL_VERSION:-$(git -C "$ROOT" describe --tags --always --dirty)}" \
     APP_COMMIT="$(git -C "$ROOT" rev-parse HEAD)" \
     node "$ROOT/dist/app/main.js"
@@ -137,7 +156,9 @@ start_replica() {
 }
 
 replica_alive_and_ready() {
-  if ! pid_alive "$REPLICAS/$1.pid" main.js; then
+  # kill -0, not pid_alive: we just started this pid, and while it is still exec-ing
+  # env → setsid → env → node, /proc/<pid>/cmdline can read empty for an instant.
+  if ! kill -0 "$(<"$REPLICAS/$1.pid")" 2>/dev/null; then
     tail -n 20 "$LOGS/web-$1.log" >&2 || true
     rm -f "$REPLICAS/$1.pid"
     die "replica on :$1 exited during start-up (log: $LOGS/web-$1.log)"
@@ -160,25 +181,33 @@ reap_replica() {
 
 nginx_ctl() { nginx -p "$RUN/nginx/" -c "$RUN/nginx/nginx.conf" "$@"; }
 
-# render_nginx PORT...: the stack's template with these replicas as the upstream.
+# render_nginx FILE: the stack's template with every slot as an upstream server.
 render_nginx() {
   mkdir -p "$RUN/nginx"
-  UPSTREAM_ADDRS="$(printf '127.0.0.1:%s ' "$@")" \
+  UPSTREAM_ADDRS="$(slot_ports | sed 's/^/127.0.0.1:/' | tr '\n' ' ')" \
     NGINX_RUNTIME_DIR="$RUN/nginx" \
     NGINX_LISTEN="$LOCAL_HTTP_HOST:$LOCAL_HTTP_PORT" \
     NGINX_ACCESS_LOG="$LOGS/nginx-access.log" \
     NGINX_ERROR_LOG="$LOGS/nginx-error.log" \
-    bash "$ROOT/nginx/render.sh" "$LOCAL_NGINX_VARIANT" "$RUN/nginx/nginx.conf"
-  nginx_ctl -t -q || die "rendered nginx config failed nginx -t: $RUN/nginx/nginx.conf"
+    bash "$ROOT/nginx/render.sh" "$LOCAL_NGINX_VARIANT" "$1"
 }
 
 nginx_running() { pid_alive "$RUN/nginx/nginx.pid" nginx; }
 
-# point_nginx_at PORT...: render and start nginx, or reload it (graceful: requests in
-# flight finish on the old workers).
-point_nginx_at() {
-  render_nginx "$@"
+# start_nginx: start nginx on the slot upstream. If it already runs, reload only when
+# the rendering changed (a template edit, other settings): replicas coming and going
+# never need one.
+start_nginx() {
+  local conf="$RUN/nginx/nginx.conf"
+  render_nginx "$conf.next"
+  if nginx_running && cmp -s "$conf.next" "$conf"; then
+    rm -f "$conf.next"
+    return
+  fi
+  mv -f "$conf.next" "$conf"
+  nginx_ctl -t -q || die "rendered nginx config failed nginx -t: $conf"
   if nginx_running; then
+    log "nginx config changed: reloading (idle client connections are closed)"
     # (its "signal process started" notice is noise; the config passed nginx -t above)
     nginx_ctl -s reload 2>/dev/null
   else

@@ -80,8 +80,8 @@ while ((${#ports[@]} < LOCAL_REPLICAS)); do
   ports+=("$port")
 done
 
-# --- nginx --------------------------------------------------------------------------
-point_nginx_at "${ports[@]}"
+# --- nginx: every slot is in its upstream, so replicas need no reload ---------------
+start_nginx
 wait_for "nginx :$LOCAL_HTTP_PORT" 15 \
   curl -fs -o /dev/null --max-time 2 "http://$LOCAL_HTTP_HOST:$LOCAL_HTTP_PORT/version" ||
   die "nginx does not answer (log: $LOGS/nginx-error.log)"

@@ -1,0 +1,116 @@
+import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed when the response says JSON, else the text. */
+  body: any;
+  text: string;
+}
+
+export interface CallOptions {
+  method?: string;
+  json?: unknown;
+  token?: string;
+}
+
+/**
+ * One client address: requests leave from `ip` (any of 127.0.0.0/8 is this host), so
+ * nginx and the app see it as a client of its own. Connections are kept alive and
+ * reused, as browsers and API clients do; nothing is retried.
+ */
+export class Client {
+  private readonly agent: Agent;
+
+  constructor(
+    readonly base: string,
+    readonly ip: string,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: 8, localAddress: ip });
+  }
+
+  call(path: string, options: CallOptions = {}): Promise<Reply> {
+    const url = new URL(path, this.base);
+    const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        { method: options.method ?? 'GET', headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const json = (res.headers['content-type'] ?? '').includes('json') && text !== '';
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: json ? JSON.parse(text) : text,
+              text,
+            });
+          });
+        },
+      );
+      // A hang bound, not a timing assertion: a request stuck this long is a failure.
+      req.setTimeout(20000, () => req.destroy(new Error('no response within 20 s')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** 127.0.<block>.<n>: tests take separate blocks so nginx's per-address state never mixes. */
+export function clientIp(block: number, n: number): string {
+  return `127.0.${block}.${n}`;
+}
+
+export interface User {
+  username: string;
+  token: string;
+}
+
+export const PASSWORD = 'e2e password, long enough';
+
+/** Registers and signs in a member from this client's address. */
+export async function signUp(client: Client, username: string): Promise<User> {
+  const registered = await client.call('/auth/register', {
+    method: 'POST',
+    json: { username, password: PASSWORD },
+  });
+  if (registered.status !== 201) throw new Error(`register ${username}: ${registered.text}`);
+  const login = await client.call('/auth/login', {
+    method: 'POST',
+    json: { username, password: PASSWORD },
+  });
+  if (login.status !== 200) throw new Error(`login ${username}: ${login.text}`);
+  return { username, token: (login.body as { token: string }).token };
+}
+
+/**
+ * Calls `send(i)` every 1000/rps ms for durationMs, without waiting for earlier calls
+ * (a slow answer does not slow the sender down), then waits for them all.
+ */
+export async function paced<T>(
+  rps: number,
+  durationMs: number,
+  send: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const started = Date.now();
+  const pending: Promise<T>[] = [];
+  for (let i = 0; i * (1000 / rps) < durationMs; i += 1) {
+    const due = started + i * (1000 / rps);
+    const wait = due - Date.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(send(i));
+  }
+  return Promise.all(pending);
+}
