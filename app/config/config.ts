@@ -98,8 +98,8 @@ const spec = {
     desc: 'After MongoDB fails a read, uncached reads answer 503 at once for this long',
   }),
   CACHE_EPOCH_POLL_MS: positiveInt({
-    default: 500,
-    desc: 'How often a replica re-reads the cache epoch that writes bump while Redis is away (0: never)',
+    default: 100,
+    desc: 'How often a replica re-reads the cache epoch writes bump while Redis is away (0: never); the staleness bound then',
   }),
   RATE_LIMIT_SCALE: makeValidator<number>((input) => {
     const n = Number(input);
