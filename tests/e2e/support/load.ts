@@ -7,6 +7,7 @@ export interface Outcome {
   status?: number;
   error?: string;
   detail?: string;
+  retryAfter?: string;
 }
 
 export interface LoadResult {
@@ -153,7 +154,14 @@ export class Load {
       const reply = await send();
       if (reply.status === 429) this.result.limited += 1;
       if (!failed(reply.status)) return undefined;
-      return { kind, path, status: reply.status, detail: reply.text.slice(0, 200) };
+      const retryAfter = reply.headers['retry-after'];
+      return {
+        kind,
+        path,
+        status: reply.status,
+        detail: reply.text.slice(0, 300),
+        ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
+      };
     } catch (err) {
       return { kind, path, error: (err as Error).message };
     }
