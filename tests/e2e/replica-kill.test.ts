@@ -31,7 +31,9 @@ describe('e2e: a replica killed with SIGKILL under load', () => {
     const result = await load.stop();
     console.log(`      SIGKILL of :${victimPort}: ${load.summary()}`);
     for (const write of result.failedWrites) {
-      console.log(`        failed write: ${write.status ?? write.error ?? ''} ${write.detail ?? ''}`);
+      console.log(
+        `        failed write: ${write.status ?? write.error ?? ''} ${write.detail ?? ''}`,
+      );
     }
 
     expect(result.failedReads, 'failed reads').to.deep.equal([]);

@@ -45,7 +45,9 @@ describe('e2e: rolling update of the twin (make local-rollout)', () => {
         });
         if (port === [...after.keys()][0]) {
           const lost = await missing(client, result.acked);
-          console.log(`      rollout: ${result.acked.length - lost.length}/${result.acked.length} acknowledged writes read back`);
+          console.log(
+            `      rollout: ${result.acked.length - lost.length}/${result.acked.length} acknowledged writes read back`,
+          );
           expect(lost, 'acknowledged writes not found').to.deep.equal([]);
         }
       } finally {

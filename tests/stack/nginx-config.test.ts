@@ -68,7 +68,7 @@ describe('nginx config', () => {
     expect(stack).to.include('proxy_set_header X-Real-IP $remote_addr;');
     expect(stack).to.include('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
     expect(stack).to.include('proxy_set_header X-Request-ID $req_id;');
-    expect(stack).to.match(/keepalive 32;\s*keepalive_timeout 60s;/);
+    expect(stack).to.match(/keepalive 32;\s*keepalive_timeout \d+s;/);
     expect(stack).to.include('proxy_set_header Connection "";');
   });
 
@@ -85,9 +85,17 @@ describe('nginx config', () => {
     const onlyInStack = directives(stack).filter((line) => !local.includes(line));
     for (const line of onlyInStack) {
       expect(line).to.match(
-        /^(user |pid |error_log |access_log |\w+_temp_path |resolver |server |listen )/,
+        /^(user |pid |error_log |access_log |\w+_temp_path |resolver |server |listen |proxy_next_upstream_tries )/,
       );
     }
+  });
+
+  it('lets a twin request try every replica slot, as empty slots refuse connections', () => {
+    const tries = (config: string) => Number(/proxy_next_upstream_tries (\d+);/.exec(config)?.[1]);
+    const servers = (config: string) =>
+      directives(config).filter((l) => /^server \S+:\d+ /.test(l));
+    expect(tries(stack)).to.equal(3);
+    expect(tries(local)).to.equal(servers(local).length);
   });
 
   it('lifts the rate limit in the benchmark rendering and changes nothing else', () => {

@@ -54,7 +54,10 @@ export class Load {
     count: number,
     private readonly rates = { reads: 6, writes: 0.4 },
   ) {
-    this.clients = Array.from({ length: count }, (_, i) => new Client(base, clientIp(block, i + 1)));
+    this.clients = Array.from(
+      { length: count },
+      (_, i) => new Client(base, clientIp(block, i + 1)),
+    );
   }
 
   /** One user per client, and one project each to read from the start. */
@@ -96,13 +99,18 @@ export class Load {
     );
   }
 
+  private isRunning(): boolean {
+    return this.running;
+  }
+
   private async loop(rps: number, until: number, send: (n: number) => Promise<void>) {
     const started = Date.now() + Math.random() * (1000 / rps);
     const pending = new Set<Promise<void>>();
-    for (let n = 0; this.running && Date.now() < until; n += 1) {
+    for (let n = 0; this.isRunning() && Date.now() < until; n += 1) {
       const wait = started + n * (1000 / rps) - Date.now();
       if (wait > 0) await sleep(wait);
-      if (!this.running) break;
+      // stop() may have been called during the sleep.
+      if (!this.isRunning()) break;
       const sent = send(n).finally(() => pending.delete(sent));
       pending.add(sent);
     }
@@ -140,7 +148,11 @@ export class Load {
     return client.call('/projects', {
       method: 'POST',
       token: user.token,
-      json: { name: `${this.tag} ${user.username} ${n}`, budget: 1000 + n + 0.25, status: 'planning' },
+      json: {
+        name: `${this.tag} ${user.username} ${n}`,
+        budget: 1000 + n + 0.25,
+        status: 'planning',
+      },
     });
   }
 

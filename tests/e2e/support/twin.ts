@@ -82,13 +82,14 @@ export class Twin {
       return stdout + stderr;
     } catch (err) {
       const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-      throw new Error(`stack/local/${name} failed:\n${stdout}${stderr}`);
+      throw new Error(`stack/local/${name} failed:\n${stdout}${stderr}`, { cause: err });
     }
   }
 
   private scriptEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     // MONGO_URL would make the twin use an outside server: the twin brings its own.
-    const { MONGO_URL: _ignored, ...inherited } = process.env;
+    const inherited = { ...process.env };
+    delete inherited.MONGO_URL;
     return { ...inherited, ...this.env, ...extra };
   }
 }
