@@ -109,7 +109,7 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     },
     l2,
     breaker,
-    db: createDbGate(config.CACHE_DB_COOLDOWN_MS),
+    db: createDbGate(config.CACHE_DB_COOLDOWN_MS, deps.db.client),
     epoch: () => epoch,
     l1Usable: () => bus.ready && breaker.isClosed,
     count: cacheCounters(metrics),

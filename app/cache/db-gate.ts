@@ -1,4 +1,4 @@
-import { MongoError } from 'mongodb';
+import { MongoError, type MongoClient, type TopologyDescriptionChangedEvent } from 'mongodb';
 import { UnavailableError } from '../errors/app-errors.js';
 
 /**
@@ -6,15 +6,25 @@ import { UnavailableError } from '../errors/app-errors.js';
  * driver's server selection (MONGO_TIMEOUT_MS) before failing; after one such failure
  * the gate answers 503 at once for `cooldownMs`, then lets a single trial read through
  * while the others keep getting the fast 503, and reopens when a read succeeds.
+ *
+ * It also follows the driver's view of the deployment: the first network error marks
+ * the server unknown for every request at once, and waiting for one of our own reads
+ * to time out would make a burst of concurrent reads each wait the full timeout.
  */
 export interface DbGate {
   run<T>(read: () => Promise<T>): Promise<T>;
 }
 
-export function createDbGate(cooldownMs: number): DbGate {
+export function createDbGate(cooldownMs: number, client?: MongoClient): DbGate {
   let down = false;
   let retryAt = 0;
   let trialRunning = false;
+  client?.on('topologyDescriptionChanged', (event: TopologyDescriptionChangedEvent) => {
+    const up = event.newDescription.hasDataBearingServers;
+    if (up === !down) return;
+    down = !up;
+    retryAt = Date.now() + cooldownMs;
+  });
 
   return {
     async run<T>(read: () => Promise<T>): Promise<T> {
