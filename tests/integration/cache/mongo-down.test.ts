@@ -52,7 +52,7 @@ describe('cache: MongoDB failures', function () {
     for (const app of apps) for (const path of cachedPaths) await call(app.url, path);
     await sleep(400);
 
-    await ferretdb!.stop();
+    await ferretdb.stop();
     try {
       const during = await duringOutage(
         apps,
@@ -81,7 +81,7 @@ describe('cache: MongoDB failures', function () {
         ),
       ).to.be.below(50);
     } finally {
-      await ferretdb!.start();
+      await ferretdb.start();
     }
 
     // Each replica finds MongoDB again by itself, at its next trial read.
