@@ -21,7 +21,7 @@ export async function startServer(deps: Deps, port: number): Promise<RunningServ
     if (deps.readiness.isDraining()) res.setHeader('Connection', 'close');
     void handler(req, res);
   });
-  // nginx keeps idle upstream connections for 60 s; if we closed ours first, nginx
+  // nginx keeps idle upstream connections for 4 s; if we closed ours first, nginx
   // could send a request just as we close the socket and get a reset. Staying open
   // longer than nginx means nginx is always the side that closes an idle connection.
   server.keepAliveTimeout = deps.config.KEEP_ALIVE_TIMEOUT_MS;

@@ -36,7 +36,11 @@ export function createAuthService({
   logger,
 }: AuthServiceDeps): AuthService {
   const users = createUsersRepository(db);
-  const sessions = createSessions(redis, config.SESSION_TTL_SECONDS);
+  const sessions = createSessions(
+    redis,
+    config.SESSION_TTL_SECONDS,
+    config.REDIS_RECONNECT_WAIT_MS,
+  );
   const loginLimiter = createLoginLimiter({ redis, metrics, scale: config.RATE_LIMIT_SCALE });
   // Made once per process, in the background; the first unknown-user login waits for it.
   const dummyHash = createDummyHash();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { UnauthorizedError, UnavailableError } from '../errors/app-errors.js';
+import { awaitReady } from '../redis/redis.js';
 import type { PublicUser, Role } from './types.js';
 
 /** 256 random bits, base64url without padding: always 43 characters. */
@@ -39,16 +40,27 @@ export interface Sessions {
 
 /**
  * Sessions live in Redis with an expiry, so every replica sees the same ones and a
- * logout (a DEL) ends a session everywhere at once. Redis failures become 503s: the
- * client did nothing wrong and may retry.
+ * logout (a DEL) ends a session everywhere at once. While the connection is down a
+ * call first waits up to `reconnectWaitMs` for it to return (a Redis restart then
+ * costs latency, not errors); after that, failures become 503s: the client did
+ * nothing wrong and may retry.
  */
-export function createSessions(redis: Redis, ttlSeconds: number): Sessions {
+export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs = 0): Sessions {
+  async function unavailableOnFailure<T>(command: () => Promise<T>): Promise<T> {
+    await awaitReady(redis, reconnectWaitMs);
+    try {
+      return await command();
+    } catch {
+      throw new UnavailableError('The session store is unavailable; retry shortly');
+    }
+  }
+
   return {
     async create(user) {
       const token = newToken();
       const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
       const session: Session = { id: user.id, username: user.username, role: user.role, expiresAt };
-      await unavailableOnFailure(
+      await unavailableOnFailure(() =>
         redis.set(KEY_PREFIX + tokenHash(token), JSON.stringify(session), 'EX', ttlSeconds),
       );
       return { token, expiresAt };
@@ -57,7 +69,7 @@ export function createSessions(redis: Redis, ttlSeconds: number): Sessions {
     async find(token) {
       // A malformed token cannot exist; answering without Redis keeps junk cheap.
       if (!isWellFormedToken(token)) throw new UnauthorizedError('The bearer token is malformed');
-      const stored = await unavailableOnFailure(redis.get(KEY_PREFIX + tokenHash(token)));
+      const stored = await unavailableOnFailure(() => redis.get(KEY_PREFIX + tokenHash(token)));
       const session = stored === null ? undefined : parseSession(stored);
       // Redis expires the key; the date check covers a clock-skewed or restored Redis.
       if (!session || Date.parse(session.expiresAt) <= Date.now()) {
@@ -68,17 +80,9 @@ export function createSessions(redis: Redis, ttlSeconds: number): Sessions {
 
     async end(token) {
       if (!isWellFormedToken(token)) return;
-      await unavailableOnFailure(redis.del(KEY_PREFIX + tokenHash(token)));
+      await unavailableOnFailure(() => redis.del(KEY_PREFIX + tokenHash(token)));
     },
   };
-}
-
-async function unavailableOnFailure<T>(command: Promise<T>): Promise<T> {
-  try {
-    return await command;
-  } catch {
-    throw new UnavailableError('The session store is unavailable; retry shortly');
-  }
 }
 
 function parseSession(stored: string): Session | undefined {

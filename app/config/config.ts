@@ -34,16 +34,16 @@ const spec = {
     desc: 'Take the client IP from the last X-Forwarded-For hop (true behind nginx only)',
   }),
   DRAIN_DELAY_MS: positiveInt({
-    default: 5000,
+    default: 10000,
     desc: 'After SIGTERM, keep serving this long with /readyz at 503 so load balancers move away',
   }),
   SHUTDOWN_TIMEOUT_MS: positiveInt({
-    default: 20000,
+    default: 30000,
     desc: 'After SIGTERM, exit non-zero if shutdown has not finished by then',
   }),
   KEEP_ALIVE_TIMEOUT_MS: positiveInt({
     default: 65000,
-    desc: "Idle keep-alive timeout; above nginx's upstream keepalive_timeout (60 s)",
+    desc: "Idle keep-alive timeout; above nginx's upstream keepalive_timeout (4 s)",
   }),
   MONGO_TIMEOUT_MS: positiveInt({
     default: 2000,
@@ -108,6 +108,10 @@ const spec = {
   })({
     default: 1,
     desc: 'Multiplies every app-level rate limit; leave at 1 except for load tests and benchmarks',
+  }),
+  REDIS_RECONNECT_WAIT_MS: positiveInt({
+    default: 2000,
+    desc: 'How long a request that needs Redis (a session check) waits for a lost connection to return before a 503',
   }),
   SESSION_TTL_SECONDS: positiveInt({ default: 43200, desc: 'Lifetime of a login token' }),
   APP_VERSION: str({ default: '0.1.0', desc: 'Build version shown by GET /version' }),

@@ -14,7 +14,8 @@ export function createRedis(url: string, timeoutMs: number, logger: Logger, name
     commandTimeout: timeoutMs,
     connectTimeout: Math.max(timeoutMs, 1000),
     connectionName: name,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    // Reconnect quickly (a restart is back within a second) but never busy-loop.
+    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
   });
   let up = false;
   redis.on('ready', () => {
@@ -38,4 +39,29 @@ export async function connectRedis(redis: Redis, logger: Logger): Promise<void> 
       error: (err as Error).message,
     });
   }
+}
+
+/** One pending "next ready" per client, shared by every waiter during an outage. */
+const nextReady = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * Waits up to `timeoutMs` for a lost connection to come back. Requests that cannot be
+ * answered without Redis (checking a session) ride out a Redis restart this way
+ * instead of failing; a longer outage still fails, after a bounded wait.
+ */
+export async function awaitReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready' || timeoutMs === 0) return;
+  let ready = nextReady.get(redis);
+  if (!ready) {
+    ready = new Promise<void>((resolve) => redis.once('ready', resolve)).finally(() => {
+      nextReady.delete(redis);
+    });
+    nextReady.set(redis, ready);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([ready, timeout]);
+  clearTimeout(timer);
 }
