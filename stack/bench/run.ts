@@ -1,4 +1,4 @@
-// `make bench`: the six servers of issue 3 side by side, same load generator (wrk, one
+// `make bench`: the six servers of issue 3 (plus one diagnostic variant of (4)) side by side, same load generator (wrk, one
 // thread, pinned to its own CPU), same connections, warm-up first, then rounds that
 // alternate the servers so drift (thermal, noisy neighbours) hits them all alike.
 // Started by stack/bench.sh, which owns Redis and FerretDB and cleans up.
@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     const rows = servers.map((s) => row(s, runs.get(s.key) ?? []));
     const cached = servers.find((s) => s.key === 'groundwork');
     if (!cached) throw new Error('no groundwork server');
-    const half = await halfRateLatency(cached.url, (rows[3]?.rps ?? 0) / 2, settings.connections);
+    const peak = rows.find((r) => r.key === 'groundwork')?.rps ?? 0;
+    const half = await halfRateLatency(cached.url, peak / 2, settings.connections);
     const rss = await rssOverRequests(cached, settings.rssRequests, load);
     writeFileSync(
       join(env.dir, 'results.json'),
@@ -64,6 +65,8 @@ async function startAll(env: BenchEnv): Promise<Server[]> {
   const cached = await groundwork(env, {});
   const direct = await groundwork(env, { CACHE_ENABLED: 'false' });
   const behind = await groundwork(env, { TRUST_PROXY: 'true' });
+  // Not one of the six: (4) without its per-request log line, to show what that costs.
+  const quiet = await groundwork(env, { LOG_LEVEL: 'warn' });
   const id = await seedProject(cached.url);
   const path = `/projects/${id}`;
   const body = Buffer.from(await (await fetch(cached.url + path)).arrayBuffer());
@@ -97,6 +100,12 @@ async function startAll(env: BenchEnv): Promise<Server[]> {
       node: cached.child,
     },
     {
+      key: 'no-request-log',
+      label: "(4') groundwork, cached, request log off",
+      url: quiet.url + path,
+      node: quiet.child,
+    },
+    {
       key: 'no-cache',
       label: '(5) groundwork, cache off',
       url: direct.url + path,
@@ -123,7 +132,7 @@ async function check(servers: Server[]): Promise<void> {
   );
   if (new Set(bodies).size !== 1)
     throw new Error(`servers answer different bodies: ${bodies.join(', ')}`);
-  log(`all six answer the same ${bodies[0]}-byte body`);
+  log(`all ${servers.length} answer the same ${bodies[0]}-byte body`);
 }
 
 function row(server: Server, results: WrkResult[]): Row {
