@@ -33,13 +33,12 @@ export interface CacheContext {
  * inc(), which an L1 hit — the hot path — should not pay.
  */
 export function cacheCounters(metrics: Metrics): CacheContext['count'] {
-  const bound = new Map<string, { inc(): void }>();
-  for (const tier of ['l1', 'l2'] as const) {
-    for (const result of ['hit', 'miss', 'stale', 'error'] as const) {
-      bound.set(tier + result, metrics.cacheEvents.labels({ tier, result }));
-    }
-  }
+  const bind = (tier: Tier) => {
+    const child = (result: Result) => metrics.cacheEvents.labels({ tier, result });
+    return { hit: child('hit'), miss: child('miss'), stale: child('stale'), error: child('error') };
+  };
+  const bound = { l1: bind('l1'), l2: bind('l2') };
   return (tier, result) => {
-    bound.get(tier + result)?.inc();
+    bound[tier][result].inc();
   };
 }
