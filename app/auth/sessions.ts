@@ -46,12 +46,18 @@ export interface Sessions {
  * nothing wrong and may retry.
  */
 export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs = 0): Sessions {
+  // Each command here is idempotent (GET, SET of a fresh key, DEL), so one that failed
+  // because the connection dropped under it is simply sent again once it is back.
   async function unavailableOnFailure<T>(command: () => Promise<T>): Promise<T> {
-    await awaitReady(redis, reconnectWaitMs);
-    try {
-      return await command();
-    } catch {
-      throw new UnavailableError('The session store is unavailable; retry shortly');
+    for (let attempt = 1; ; attempt += 1) {
+      await awaitReady(redis, reconnectWaitMs);
+      try {
+        return await command();
+      } catch {
+        if (attempt >= 2 || redis.status === 'ready') {
+          throw new UnavailableError('The session store is unavailable; retry shortly');
+        }
+      }
     }
   }
 

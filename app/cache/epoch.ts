@@ -29,11 +29,19 @@ export function createEpochStore(db: Db): EpochStore {
       return doc?.value ?? 0;
     },
     async bump() {
-      const doc = await meta.findOneAndUpdate(
-        { _id: 'epoch' },
-        { $inc: { value: 1 } },
-        { upsert: true, returnDocument: 'after' },
-      );
+      const once = () =>
+        meta.findOneAndUpdate(
+          { _id: 'epoch' },
+          { $inc: { value: 1 } },
+          { upsert: true, returnDocument: 'after' },
+        );
+      // Two replicas upserting the first epoch at once: one inserts, the other gets a
+      // duplicate key (MongoDB and FerretDB alike); by then the document exists, so the
+      // second try is a plain increment.
+      const doc = await once().catch((err: unknown) => {
+        if ((err as { code?: number }).code === 11000) return once();
+        throw err;
+      });
       return doc?.value ?? 1;
     },
   };

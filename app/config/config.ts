@@ -110,7 +110,9 @@ const spec = {
     desc: 'Multiplies every app-level rate limit; leave at 1 except for load tests and benchmarks',
   }),
   REDIS_RECONNECT_WAIT_MS: positiveInt({
-    default: 2000,
+    // A restarted Redis (AOF loaded) is back in 2-3 s; waiting that long turns its
+    // restart into latency for signed-in requests instead of 503s.
+    default: 3000,
     desc: 'How long a request that needs Redis (a session check) waits for a lost connection to return before a 503',
   }),
   SESSION_TTL_SECONDS: positiveInt({ default: 43200, desc: 'Lifetime of a login token' }),

@@ -18,10 +18,10 @@ describe('e2e: Redis restarted under load', () => {
     load.close();
   });
 
-  // The contract asks for no 5xx at all. Reads meet it (the cache and the limiters fail
-  // open); a signed-in request cannot: its session lives in Redis, and the app answers
-  // 503 + Retry-After rather than trust a token it cannot check (auth/redis-down tests).
-  it('when Redis stops and up.sh starts it again, then no read gets a 5xx, a write gets at worst a 503 with Retry-After, and every acknowledged write is there', async function (this: Mocha.Context) {
+  // The contract asks for no 5xx. Reads fail open (cache and limiters); a signed-in
+  // write needs its session from Redis, and waits for the connection to come back
+  // (REDIS_RECONNECT_WAIT_MS) instead of failing, since the stack's Redis persists.
+  it('when Redis stops and up.sh starts it again, then no request gets a 5xx and every acknowledged write is there', async function (this: Mocha.Context) {
     this.timeout(120000);
     load.start();
     await sleep(3000);
@@ -36,11 +36,7 @@ describe('e2e: Redis restarted under load', () => {
     for (const failure of failures.slice(0, 3)) console.log(`        ${JSON.stringify(failure)}`);
 
     expect(result.failedReads, 'failed reads').to.deep.equal([]);
-    for (const write of result.failedWrites) {
-      expect(write, 'a failed write').to.include({ status: 503 });
-      expect(write.retryAfter, 'Retry-After').to.match(/^\d+$/);
-      expect(JSON.parse(write.detail ?? '{}')).to.include({ status: 503 });
-    }
+    expect(result.failedWrites, 'failed writes').to.deep.equal([]);
     const [port] = twin.replicas().keys();
     const client = replicaClient(port!);
     try {
