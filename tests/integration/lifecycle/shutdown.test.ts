@@ -47,7 +47,11 @@ describe('graceful shutdown', () => {
     this.timeout(40000);
     const port = await freePort();
     const { child, logs } = await startProcess(port, 1500);
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => { done(code); }));
+    const exited = new Promise<number | null>((done) =>
+      child.once('exit', (code) => {
+        done(code);
+      }),
+    );
 
     // A registration whose body arrives in two halves: in flight across the signal.
     const body = JSON.stringify({
@@ -69,7 +73,9 @@ describe('graceful shutdown', () => {
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => { done({ status: res.statusCode ?? 0, text }); });
+          res.on('end', () => {
+            done({ status: res.statusCode ?? 0, text });
+          });
         },
       );
       req.on('error', fail);
