@@ -97,7 +97,8 @@ async function chart(rows: Row[]): Promise<string> {
         type: 'nominal' as const,
         sort: null,
         title: null,
-        ...(labels ? {} : { axis: null }),
+        // Wide enough for the longest server label, which vega would otherwise cut.
+        axis: labels ? { labelLimit: 300 } : null,
       },
       x: { field, type: 'quantitative' as const, title },
       color: { field: 'key', type: 'nominal' as const, legend: null },
