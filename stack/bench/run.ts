@@ -101,7 +101,7 @@ async function startAll(env: BenchEnv): Promise<Server[]> {
     },
     {
       key: 'no-request-log',
-      label: "(4') groundwork, cached, request log off",
+      label: "(4') as (4), no request log",
       url: quiet.url + path,
       node: quiet.child,
     },
