@@ -22,7 +22,7 @@ describe('auth: when the Redis connection drops and comes back', () => {
     const { token } = await signUp(app.url, 'blip');
     // Drop every client connection (ours reconnects by itself); the data stays, as it
     // does across a restart of the stack's Redis, which persists with AOF.
-    await admin.client('KILL', 'TYPE', 'normal').catch(() => undefined);
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal').catch(() => undefined);
     const replies = await Promise.all(
       Array.from({ length: 10 }, () => call(app.url, '/auth/me', { token })),
     );
