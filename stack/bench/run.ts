@@ -47,12 +47,15 @@ async function main(): Promise<void> {
     if (!cached) throw new Error('no groundwork server');
     const peak = rows.find((r) => r.key === 'groundwork')?.rps ?? 0;
     const half = await halfRateLatency(cached.url, peak / 2, settings.connections);
+    // The same fixed rate against (1): what the generator and this host add on their own.
+    const bareUrl = servers.find((s) => s.key === 'bare')?.url ?? cached.url;
+    const floor = await halfRateLatency(bareUrl, peak / 2, settings.connections);
     const rss = await rssOverRequests(cached, settings.rssRequests, load);
     writeFileSync(
       join(env.dir, 'results.json'),
-      JSON.stringify({ settings, rows, half, rss }, null, 2),
+      JSON.stringify({ settings, rows, half, floor, rss }, null, 2),
     );
-    await writeReport(env.dir, { settings, rows, half, rss });
+    await writeReport(env.dir, { settings, rows, half, floor, rss });
   } finally {
     for (const s of servers) {
       if (s.extra) await stop(s.extra);
