@@ -98,11 +98,12 @@ describe('nginx config', () => {
     expect(tries(local)).to.equal(servers(local).length);
   });
 
-  it('lifts the rate limit in the benchmark rendering and changes nothing else', () => {
+  it('lifts the rate limit and its burst in the benchmark rendering and changes nothing else', () => {
     const bench = directives(render('bench'));
     const changed = bench.filter((line) => !directives(local).includes(line));
     expect(changed).to.deep.equal([
       'limit_req_zone $binary_remote_addr zone=per_ip:10m rate=100000r/s;',
+      'limit_req zone=per_ip burst=100000 nodelay;',
     ]);
   });
 });
