@@ -52,7 +52,7 @@ scale: ## Scale the web service: make scale N=5
 secrets: ## Create each missing Swarm secret from a strong random value
 	@bash secrets/create.sh
 
-local: ## Run the stack's topology on this machine without Docker (nginx :8080, 3 replicas, Redis, FerretDB)
+local: install build ## Run the stack's topology on this machine without Docker (nginx :8080, 3 replicas, Redis, FerretDB)
 	@bash stack/local/up.sh
 
 local-rollout: ## Replace the local replicas one at a time, start-first
