@@ -20,7 +20,7 @@ set +e
 npx c8 --reporter=text-summary mocha 2>&1 | tee .local/mocha.log
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -oE '^ +[0-9]+ passing' .local/mocha.log | grep -oE '[0-9]+' | tail -1)
-failed=$(grep -oE '^ +[0-9]+ failing' .local/mocha.log | grep -oE '[0-9]+' | tail -1)
+passed=$(grep -oE '^ +[0-9]+ passing' .local/mocha.log | grep -oE '[0-9]+' | tail -1 || true)
+failed=$(grep -oE '^ +[0-9]+ failing' .local/mocha.log | grep -oE '[0-9]+' | tail -1 || true)
 echo "tests: ${passed:-0} passed, ${failed:-0} failed"
 exit "$status"
