@@ -98,7 +98,7 @@ describe('projects: listing, filters, sorts, cursors and stats', () => {
     // Sized to stay under the per-user write limit (60 a minute) within one test.
     for (let i = 0; i < 15; i += 1)
       originals.push(await create(`p${String(i).padStart(2, '0')}`, i % 5));
-    for (const sort of ['-createdAt', 'budget', 'name', '-budget']) {
+    for (const sort of ['-createdAt', 'createdAt', 'budget', '-budget', 'name']) {
       const seen = await allPages(`sort=${sort}`, 4, async (page) => {
         await create(`inserted ${sort} ${page}`, page % 5);
       });
