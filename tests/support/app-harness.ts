@@ -53,3 +53,34 @@ export async function resetData(deps: Deps): Promise<void> {
   // The deletes above went around the API, so no replica's cache heard of them.
   await deps.cache?.invalidateAll();
 }
+
+/**
+ * Starts one app instance for the enclosing describe block (before) and stops it
+ * (after). The handle reads through to the running instance, so tests use it as a
+ * TestApp.
+ */
+export function useTestApp(overrides: Record<string, string> = {}): TestApp {
+  let app: TestApp | undefined;
+  before(async () => {
+    app = await startTestApp(overrides);
+  });
+  after(async () => {
+    await app?.stop();
+  });
+  const current = (): TestApp => {
+    if (!app) throw new Error('the test app has not started');
+    return app;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get deps() {
+      return current().deps;
+    },
+    get server() {
+      return current().server;
+    },
+    stop: () => current().stop(),
+  };
+}

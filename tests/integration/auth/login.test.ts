@@ -3,25 +3,13 @@ import {
   LOGIN_FAILURES_PER_USERNAME_IP,
   LOGIN_LOCKOUT_SECONDS,
 } from '../../../app/rate-limit/limiters.js';
-import {
-  ADMIN_PASSWORD,
-  resetData,
-  startTestApp,
-  type TestApp,
-} from '../../support/app-harness.js';
+import { ADMIN_PASSWORD, resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 
 const PASSWORD = 'a long enough password';
 
 describe('auth: POST /auth/login', () => {
-  let app: TestApp;
-
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const app = useTestApp();
   beforeEach(async () => {
     await resetData(app.deps);
     const reply = await call(app.url, '/auth/register', {

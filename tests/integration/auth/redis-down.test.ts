@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '../../../app/errors/app-errors.js';
 import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
-import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem, signUp } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
 
@@ -12,15 +12,8 @@ const PASSWORD = 'a long enough password';
 const RECONNECT_WAIT_MS = 300;
 
 describe('auth: while the Redis server is down', () => {
-  let app: TestApp;
+  const app = useTestApp({ REDIS_RECONNECT_WAIT_MS: String(RECONNECT_WAIT_MS) });
   let alice: { token: string; username: string };
-
-  before(async () => {
-    app = await startTestApp({ REDIS_RECONNECT_WAIT_MS: String(RECONNECT_WAIT_MS) });
-  });
-  after(async () => {
-    await app.stop();
-  });
   beforeEach(async () => {
     await resetData(app.deps);
     alice = await signUp(app.url, 'alice');
@@ -79,14 +72,7 @@ describe('auth: while the Redis server is down', () => {
 });
 
 describe('auth: after the Redis server comes back', () => {
-  let app: TestApp;
-
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const app = useTestApp();
 
   it('when Redis restarts, then signing in works again without restarting the app', async () => {
     await resetData(app.deps);

@@ -1,19 +1,12 @@
 import { expect } from 'chai';
 import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
-import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 
 const PASSWORD = 'a long enough password';
 
 describe('auth: POST /auth/register', () => {
-  let app: TestApp;
-
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const app = useTestApp();
   beforeEach(async () => {
     await resetData(app.deps);
   });

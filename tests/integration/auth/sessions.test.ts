@@ -1,17 +1,10 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem, signUp } from '../../support/http.js';
 
 describe('auth: tokens, /auth/me and /auth/logout', () => {
-  let app: TestApp;
-
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const app = useTestApp();
   beforeEach(async () => {
     await resetData(app.deps);
   });
@@ -81,15 +74,8 @@ describe('auth: tokens, /auth/me and /auth/logout', () => {
 });
 
 describe('auth: token expiry', () => {
-  let app: TestApp;
-
-  before(async () => {
-    // Redis expires the key itself, so real time has to pass: fake timers cannot help.
-    app = await startTestApp({ SESSION_TTL_SECONDS: '1' });
-  });
-  after(async () => {
-    await app.stop();
-  });
+  // Redis expires the key itself, so real time has to pass: fake timers cannot help.
+  const app = useTestApp({ SESSION_TTL_SECONDS: '1' });
   beforeEach(async () => {
     await resetData(app.deps);
   });

@@ -1,19 +1,12 @@
 import { expect } from 'chai';
 import { WRITES_PER_IP, WRITES_PER_USER } from '../../../app/rate-limit/limiters.js';
-import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem, signUp } from '../../support/http.js';
 
 const project = { name: 'Limit probe', budget: 1, status: 'planning' };
 
 describe('rate limits on writes, shared through Redis', () => {
-  let app: TestApp;
-
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const app = useTestApp();
   beforeEach(async () => {
     await resetData(app.deps);
   });

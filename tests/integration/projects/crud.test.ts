@@ -1,20 +1,13 @@
 import { expect } from 'chai';
-import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem, signInAdmin, signUp } from '../../support/http.js';
 
 const valid = { name: 'Harbour bridge', budget: 1250000.5, status: 'planning' };
 
 describe('projects: create, read, update, delete', () => {
-  let app: TestApp;
+  const app = useTestApp();
   let alice: { token: string; id: string };
   let bob: { token: string; id: string };
-
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
   beforeEach(async () => {
     await resetData(app.deps);
     alice = await signUp(app.url, 'alice');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, signUp } from '../../support/http.js';
 
 interface Item {
@@ -10,15 +10,8 @@ interface Item {
 }
 
 describe('projects: listing, filters, sorts, cursors and stats', () => {
-  let app: TestApp;
+  const app = useTestApp();
   let token: string;
-
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
   beforeEach(async () => {
     await resetData(app.deps);
     ({ token } = await signUp(app.url, 'lister'));
