@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, start, waitForPort } from './processes.js';
+import { freePort, waitForPort } from '../../tests/support/ports.js';
+import { start } from './processes.js';
 
 export interface Server {
   key: string;
@@ -42,7 +43,7 @@ export async function groundwork(env: BenchEnv, extra: Record<string, string>) {
     },
     '/dev/null',
   );
-  await waitForPort(port);
+  await waitForPort(port, 30000);
   return { port, child, url: `http://127.0.0.1:${port}` };
 }
 
@@ -56,7 +57,7 @@ export async function baseline(env: BenchEnv, name: string, extra: Record<string
     { PORT: String(port), ...extra },
     join(env.dir, `${name}.log`),
   );
-  await waitForPort(port);
+  await waitForPort(port, 30000);
   return { port, child, url: `http://127.0.0.1:${port}` };
 }
 
@@ -86,7 +87,7 @@ export async function nginx(env: BenchEnv, upstreamPort: number) {
     {},
     join(runtime, 'stdout.log'),
   );
-  await waitForPort(port);
+  await waitForPort(port, 30000);
   return { port, child, url: `http://127.0.0.1:${port}` };
 }
 

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, waitForPort } from './ports.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FERRETDB = process.env.FERRETDB_BIN ?? join(ROOT, '.local/bin/ferretdb');
@@ -125,41 +124,4 @@ export async function startTestServers(): Promise<TestServers> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-async function waitForPort(
-  port: number,
-  timeoutMs: number,
-  failed: () => string | undefined,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const reason = failed();
-    if (reason !== undefined) throw new Error(reason);
-    if (await canConnect(port)) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => {
-      done(false);
-    });
-    socket.connect(port, '127.0.0.1');
-  });
 }

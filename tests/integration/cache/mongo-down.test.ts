@@ -74,12 +74,14 @@ describe('cache: MongoDB failures', function () {
         );
       }
       expect(during.refused.every((s) => s.status === 503)).to.equal(true);
+      // "Fast" means the gate answered, not the driver's MONGO_TIMEOUT_MS (2 s) server
+      // selection: a quarter of that is a bound a loaded 2-core machine keeps (6 ms seen).
       expect(
         percentile(
           during.refused.map((s) => s.ms),
           50,
         ),
-      ).to.be.below(50);
+      ).to.be.below(500);
     } finally {
       await ferretdb.start();
     }

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { freePort } from '../../support/servers.js';
+import { freePort } from '../../support/ports.js';
 import { testServers } from '../../support/root-hooks.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
