@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # groundwork's image: three stages so the runtime holds compiled JavaScript and
 # production dependencies only — no TypeScript, no dev tools, no sources, no tests.
 #

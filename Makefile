@@ -5,7 +5,7 @@ STACK ?= groundwork
 N ?= 3
 
 .PHONY: help install build test lint typecheck format-check bench \
-        up down ps logs rollout rollback scale secrets local local-rollout local-down
+        up down ps logs rollout rollback scale secrets swarm swarm-rollout swarm-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -52,11 +52,11 @@ scale: ## Scale the web service: make scale N=5
 secrets: ## Create each missing Swarm secret from a strong random value
 	@bash secrets/create.sh
 
-local: install build ## Run the stack's topology on this machine without Docker (nginx :8080, 3 replicas, Redis, FerretDB)
-	@bash stack/local/up.sh
+swarm: install ## No registry? The real stack on a real single-node Swarm from stand-in images; prints nginx's URL
+	@bash stack/swarm.sh up $(STACK)
 
-local-rollout: ## Replace the local replicas one at a time, start-first
-	@bash stack/local/rollout.sh
+swarm-rollout: ## Build a new image and roll it out to `make swarm`'s stack, as `make rollout` does
+	@bash stack/swarm.sh rollout $(STACK)
 
-local-down: ## Stop everything `make local` started
-	@bash stack/local/down.sh
+swarm-down: ## Remove `make swarm`'s stack with its volumes, configs and secrets (images kept)
+	@bash stack/swarm.sh down $(STACK)

@@ -2,7 +2,9 @@
 # `make up`: deploy groundwork to Docker Swarm from nothing, or redeploy it.
 #   swarm init if needed -> data-node label -> missing secrets -> image -> stack deploy
 # Safe to run again: each step keeps what exists, and the deploy is a rolling update.
+# `make swarm` runs this same script with the offline settings (stack/swarm.sh).
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=stack/swarm/lib.sh
 source stack/swarm/lib.sh
@@ -26,12 +28,14 @@ fi
 bash secrets/create.sh
 
 version="$(image_version)"
-GROUNDWORK_IMAGE="$(build_image "$version")"
-export GROUNDWORK_IMAGE
+image="$(image_ref "$version")"
+build_image "$image" "$version"
+export GROUNDWORK_IMAGE="$image"
 
 # The committed stack rendering must match the template; re-render to be sure.
 bash nginx/render.sh stack nginx/nginx.stack.conf
 export_config_digests
+stack_file_args
 
-docker stack deploy --with-registry-auth -c docker-stack.yml "$stack"
+docker stack deploy --with-registry-auth "${STACK_FILE_ARGS[@]}" "$stack"
 echo "up: deployed $GROUNDWORK_IMAGE as stack $stack — watch it with: docker stack ps $stack"

@@ -1,5 +1,9 @@
 # shellcheck shell=bash
-# Helpers shared by stack/up.sh and stack/rollout.sh (sourced, not run).
+# Helpers shared by the Swarm scripts (sourced, not run): stack/up.sh, stack/rollout.sh,
+# stack/swarm.sh and stack/swarm-down.sh. Callers run with `set -euo pipefail` and
+# `shopt -s inherit_errexit`. No helper does its work inside a command substitution:
+# a failure there would not stop the caller (issue 7: `make up` once deployed an image
+# that had never been built).
 
 # The image tag of the working tree: git describe, so /version names what is deployed.
 # A dirty tree gets a -dirty suffix and a timestamp, so two dirty builds never share a tag.
@@ -10,16 +14,24 @@ image_version() {
   echo "$version"
 }
 
-# build_image VERSION: builds (and, with REGISTRY set, pushes) the app image and prints
-# its reference. A multi-node swarm needs REGISTRY: other nodes cannot see a local image.
+# image_ref VERSION: the reference the app image is built and deployed as. A multi-node
+# swarm needs REGISTRY: other nodes cannot see an image that exists on one node only.
+image_ref() {
+  echo "${REGISTRY:+$REGISTRY/}groundwork:$1"
+}
+
+# build_image IMAGE VERSION: builds the app image (and pushes it, with REGISTRY set).
+# On an engine without a registry, NODE_IMAGE names a local base (stack/offline) and
+# DOCKER_BUILD_PULL=false, since --pull would ask a registry for it.
 build_image() {
-  local version="$1" image="${REGISTRY:+$REGISTRY/}groundwork:$1"
-  docker build --pull \
+  local image="$1" version="$2" args=()
+  if [[ "${DOCKER_BUILD_PULL:-true}" == true ]]; then args+=(--pull); fi
+  if [[ -n "${NODE_IMAGE:-}" ]]; then args+=(--build-arg "NODE_IMAGE=$NODE_IMAGE"); fi
+  docker build "${args[@]}" \
     --build-arg "APP_VERSION=$version" \
     --build-arg "APP_COMMIT=$(git rev-parse HEAD)" \
-    -t "$image" . >&2
-  if [[ -n "${REGISTRY:-}" ]]; then docker push "$image" >&2; fi
-  echo "$image"
+    -t "$image" .
+  if [[ -n "${REGISTRY:-}" ]]; then docker push "$image"; fi
 }
 
 # Swarm configs are immutable: name each after a hash of its content (docker-stack.yml).
@@ -28,4 +40,51 @@ export_config_digests() {
   MONGO_INIT_DIGEST="$(sha256sum stack/swarm/mongo-create-app-user.js | cut -c1-12)"
   REDIS_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/redis-entrypoint.sh | cut -c1-12)"
   export NGINX_CONF_DIGEST MONGO_INIT_DIGEST REDIS_ENTRYPOINT_DIGEST
+}
+
+# The stack files to deploy: docker-stack.yml, then STACK_OVERRIDE if set (make swarm
+# sets it to the offline override), as `-c FILE` arguments in STACK_FILE_ARGS.
+stack_file_args() {
+  STACK_FILE_ARGS=(-c docker-stack.yml)
+  if [[ -n "${STACK_OVERRIDE:-}" ]]; then STACK_FILE_ARGS+=(-c "$STACK_OVERRIDE"); fi
+}
+
+# poll DESCRIPTION SECONDS COMMAND...: runs COMMAND every 2 s until it succeeds; after
+# SECONDS, says what never became true and fails.
+poll() {
+  local what="$1" seconds="$2" deadline
+  shift 2
+  deadline=$((SECONDS + seconds))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      echo "timed out after ${seconds}s: $what never became true" >&2
+      return 1
+    fi
+    sleep 2
+  done
+}
+
+# service_converged SERVICE: every desired task running (in Swarm a task with a
+# healthcheck is "running" only once healthy) and no update or rollback in progress.
+service_converged() {
+  local service="$1" replicas state
+  replicas="$(docker service ls --filter "name=$service" --format '{{.Name}} {{.Replicas}}' |
+    awk -v s="$service" '$1 == s { print $2 }')"
+  [[ "$replicas" =~ ^([0-9]+)/([0-9]+) ]] || return 1
+  [[ "${BASH_REMATCH[1]}" == "${BASH_REMATCH[2]}" && "${BASH_REMATCH[2]}" != 0 ]] || return 1
+  state="$(docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$service")"
+  [[ "$state" != updating && "$state" != rollback_started && "$state" != paused && "$state" != rollback_paused ]]
+}
+
+# stack_converged STACK: every service of the stack converged.
+stack_converged() {
+  local service services
+  services="$(docker stack services "$1" --format '{{.Name}}')"
+  [[ -n "$services" ]] || return 1
+  for service in $services; do service_converged "$service" || return 1; done
+}
+
+# show_tasks STACK: what an operator needs to see when a wait failed.
+show_tasks() {
+  docker stack ps "$1" --no-trunc --format '{{.Name}} {{.Image}} {{.CurrentState}} {{.Error}}' | head -30 >&2
 }
