@@ -44,8 +44,9 @@ ENV APP_VERSION=${APP_VERSION} APP_COMMIT=${APP_COMMIT}
 # The base image's unprivileged user (uid 1000); the stack mounts secrets for this uid.
 USER node
 EXPOSE 3000
-# Node's own fetch: no curl in the image. Readiness, like the stack's healthcheck.
+# Node's own fetch: no curl in the image. Liveness, like the stack's healthcheck (which
+# says why not /readyz: a MongoDB outage must not get every replica killed).
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/app/main.js"]

@@ -40,7 +40,7 @@ ps: ## Show the stack's tasks
 logs: ## Follow the web service's JSON logs
 	docker service logs $(STACK)_web -f
 
-rollout: ## Build a new image and roll it out one replica at a time (start-first)
+rollout: ## Build a new image (or take IMAGE=ref) and roll it out one replica at a time, start-first; exit 1 if Swarm rolled it back
 	@bash stack/rollout.sh $(STACK)
 
 rollback: ## Roll the web service back to its previous spec

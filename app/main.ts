@@ -10,8 +10,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (err) {
-    process.stderr.write(`groundwork: configuration error: ${(err as Error).message}\n`);
-    process.exit(1);
+    fatal(`configuration error: ${(err as Error).message}`);
   }
   const logger = createLogger(config.LOG_LEVEL);
   process.on('uncaughtException', (err) => {
@@ -64,7 +63,17 @@ function onSignals(
   });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`groundwork: start-up failed: ${(err as Error).message}\n`);
+/**
+ * The last words of a process that cannot start: one JSON line on stdout like every
+ * other log line (SREs read `docker service logs` as JSON), written without the
+ * logger, which may not exist yet (LOG_LEVEL itself may be the bad variable).
+ */
+function fatal(message: string): never {
+  const line = { timestamp: new Date().toISOString(), level: 'error', message };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
   process.exit(1);
+}
+
+main().catch((err: unknown) => {
+  fatal(`start-up failed: ${(err as Error).message}`);
 });

@@ -4,7 +4,8 @@
 # is the service's update_config in docker-stack.yml). Waits until Swarm has finished,
 # then reports what Swarm says happened: exit 0 only when the update completed and every
 # running web task runs the new image; exit 1 when Swarm rolled it back or paused.
-# IMAGE_VERSION overrides the tag (default: git describe of the working tree).
+# IMAGE_VERSION overrides the tag (default: git describe of the working tree); IMAGE
+# rolls out an image that is already built (and pushed) instead of building one.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,9 +14,13 @@ source stack/swarm/lib.sh
 stack="${1:-groundwork}"
 service="${stack}_web"
 
-version="${IMAGE_VERSION:-$(image_version)}"
-image="$(image_ref "$version")"
-build_image "$image" "$version"
+if [[ -n "${IMAGE:-}" ]]; then
+  image="$IMAGE" version="$IMAGE"
+else
+  version="${IMAGE_VERSION:-$(image_version)}"
+  image="$(image_ref "$version")"
+  build_image "$image" "$version"
+fi
 previous="$(docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$service")"
 if [[ "${previous%@*}" == "$image" ]]; then
   echo "rollout: $service already runs $image; nothing to do"
@@ -48,4 +53,4 @@ if [[ "$stale" != 0 ]]; then
   echo "rollout: update completed, but $stale running task(s) do not run $image" >&2
   exit 1
 fi
-echo "rollout: done; every running task of $service runs $image (GET /version shows $version). Undo with: make rollback"
+echo "rollout: done; every running task of $service runs $image. Undo with: make rollback"

@@ -6,11 +6,18 @@
 # that had never been built).
 
 # The image tag of the working tree: git describe, so /version names what is deployed.
-# A dirty tree gets a -dirty suffix and a timestamp, so two dirty builds never share a tag.
+# A dirty tree gets a -dirty suffix and a hash of what goes into the image, so two
+# different dirty builds never share a tag, and an unchanged one redeploys nothing.
 image_version() {
-  local version
+  local version inputs
   version="$(git describe --tags --always --dirty)"
-  if [[ "$version" == *-dirty ]]; then version="$version-$(date -u +%Y%m%d%H%M%S)"; fi
+  if [[ "$version" == *-dirty ]]; then
+    inputs="$(git ls-files -co --exclude-standard -- app package.json package-lock.json \
+      Dockerfile tsconfig.json tsconfig.build.json | sort |
+      while read -r file; do if [[ -f "$file" ]]; then sha256sum "$file"; fi; done |
+      sha256sum | cut -c1-8)"
+    version="$version-$inputs"
+  fi
   echo "$version"
 }
 

@@ -31,11 +31,11 @@ describe('docker-stack.yml', () => {
   });
 
   describe('web health and shutdown', () => {
-    it('checks readiness with node (no curl) after a start period', () => {
+    it('checks liveness (/healthz, so a MongoDB outage kills no replica) with node (no curl) after a start period', () => {
       const test = (web.healthcheck?.test ?? []).join(' ');
       expect(test)
         .to.match(/^CMD node /)
-        .and.to.include('/readyz');
+        .and.to.include('/healthz');
       expect(seconds(web.healthcheck?.start_period)).to.be.at.least(10);
     });
 

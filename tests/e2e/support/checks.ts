@@ -1,31 +1,5 @@
-import { Client } from './client.js';
-
-/** A client that talks to one replica directly, past nginx and its rate limit. */
-export function replicaClient(port: number): Client {
-  return new Client(`http://127.0.0.1:${port}`, '127.0.0.1');
-}
-
-/** Runs `work` over `items`, `width` at a time. */
-export async function inBatches<T, R>(
-  items: T[],
-  width: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += width) {
-    results.push(...(await Promise.all(items.slice(i, i + width).map(work))));
-  }
-  return results;
-}
-
-/** Ids among `ids` that a replica does not answer 200 for. */
-export async function missing(client: Client, ids: string[]): Promise<string[]> {
-  const statuses = await inBatches(ids, 16, async (id) => {
-    const reply = await client.call(`/projects/${id}`);
-    return reply.status === 200 && (reply.body as { id: string }).id === id ? undefined : id;
-  });
-  return statuses.filter((id) => id !== undefined);
-}
+import { Client, signUp, type User } from './client.js';
+import type { Swarm } from './swarm.js';
 
 /** Every project whose name contains `text`, following nextCursor to the end. */
 export async function listAll(client: Client, text: string): Promise<Record<string, unknown>[]> {
@@ -42,4 +16,47 @@ export async function listAll(client: Client, text: string): Promise<Record<stri
     if (cursor === null) return items;
   }
   throw new Error('listing did not end within 200 pages');
+}
+
+/** Ids among `acked` that a listing of the projects named after `tag` does not show. */
+export async function missing(swarm: Swarm, tag: string, acked: string[]): Promise<string[]> {
+  const client = new Client(swarm.url, '127.0.0.1');
+  try {
+    const found = new Set((await listAll(client, tag)).map((item) => item.id));
+    return acked.filter((id) => !found.has(id));
+  } finally {
+    client.close();
+  }
+}
+
+/** GET /version of every running web replica, asked inside its own container. */
+export async function replicaVersions(swarm: Swarm): Promise<string[]> {
+  const script =
+    "fetch('http://127.0.0.1:3000/version').then(r=>r.json()).then(b=>console.log(b.version))";
+  const versions = [];
+  for (const id of await swarm.containers('web')) {
+    versions.push((await swarm.exec(id, ['node', '-e', script])).trim());
+  }
+  return versions;
+}
+
+let pool: Promise<User[]> | undefined;
+
+/**
+ * The suite's signed-in users, registered once per run: the app allows 10
+ * registrations an hour per address, and every test reaches nginx from the same one.
+ */
+export function e2eUsers(swarm: Swarm): Promise<User[]> {
+  pool ??= (async () => {
+    const client = new Client(swarm.url, '127.0.0.1');
+    const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+    try {
+      const users = [];
+      for (let i = 0; i < 4; i += 1) users.push(await signUp(client, `e2e_${run}_${i}`));
+      return users;
+    } finally {
+      client.close();
+    }
+  })();
+  return pool;
 }

@@ -13,6 +13,7 @@ export interface CallOptions {
   method?: string;
   json?: unknown;
   token?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -33,7 +34,7 @@ export class Client {
   call(path: string, options: CallOptions = {}): Promise<Reply> {
     const url = new URL(path, this.base);
     const body = options.json === undefined ? undefined : JSON.stringify(options.json);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     return new Promise((resolve, reject) => {

@@ -97,17 +97,19 @@ describe('graceful shutdown', () => {
     expect(logs()).to.match(/"message":"stopped"/);
   });
 
-  it('when a variable is invalid, then the process exits non-zero with one line naming it', async () => {
+  it('when a variable is invalid, then the process exits non-zero with one JSON log line naming it', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, PORT: 'not-a-port' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.once('exit', done));
     expect(code).to.equal(1);
-    expect(stderr.trim().split('\n')).to.have.length(1);
-    expect(stderr).to.match(/configuration error: PORT: /);
+    const lines = stdout.trim().split('\n');
+    expect(lines).to.have.length(1);
+    expect(JSON.parse(lines[0]!)).to.include({ level: 'error' });
+    expect(JSON.parse(lines[0]!).message).to.match(/^configuration error: PORT: /);
   });
 });

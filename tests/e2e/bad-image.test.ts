@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { e2eUsers, replicaVersions } from './support/checks.js';
+import { Load } from './support/load.js';
+import { docker, sh, sharedSwarm, type Swarm } from './support/swarm.js';
+
+/** An image FROM the running one whose command is `cmd`: built in seconds, no app build. */
+async function badImage(base: string, name: string, cmd: string[]): Promise<string> {
+  const image = `groundwork:e2e-${name}`;
+  const dockerfile = `FROM ${base}\nCMD ${JSON.stringify(cmd)}\n`;
+  await sh('bash', ['-c', `docker build -q -t ${image} - >/dev/null`], {}, dockerfile);
+  return image;
+}
+
+describe('e2e swarm: a bad image rolls itself back', () => {
+  let swarm: Swarm;
+  let load: Load;
+  let running: string;
+  before(async function (this: Mocha.Context) {
+    this.timeout(900000);
+    swarm = await sharedSwarm();
+    await swarm.converged('web');
+    load = new Load(swarm.url, `bad${process.pid}`, await e2eUsers(swarm));
+    await load.prepare();
+    const spec = await docker(
+      'service',
+      'inspect',
+      '-f',
+      '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
+      swarm.service('web'),
+    );
+    running = spec.trim().split('@')[0]!;
+  });
+  after(() => {
+    load.close();
+  });
+
+  const cases = [
+    { name: 'exits', why: 'one that exits at once', cmd: ['node', '-e', 'process.exit(3)'] },
+    {
+      name: 'never-ready',
+      why: 'one that never becomes healthy',
+      // Listens, but /readyz (like every path) answers 503 forever.
+      cmd: [
+        'node',
+        '-e',
+        "require('node:http').createServer((q,s)=>{s.statusCode=503;s.end()}).listen(3000)",
+      ],
+    },
+  ];
+  for (const bad of cases) {
+    it(`when make rollout is given ${bad.why}, then Swarm rolls back by itself, rollout.sh says so and exits 1, the old version serves throughout and no request fails`, async function (this: Mocha.Context) {
+      this.timeout(600000);
+      const versions = await replicaVersions(swarm);
+      const image = await badImage(running, bad.name, bad.cmd);
+      load.start(500000);
+      await sleep(2000);
+      const started = Date.now();
+      const rollout = await swarm.rolloutImage(image);
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      await sleep(2000);
+      const result = await load.stop();
+      console.log(`      ${bad.name}: rolled back in ${seconds} s; ${load.summary()}`);
+
+      expect(rollout.ok, rollout.output).to.equal(false);
+      expect(rollout.output).to.include("Swarm says 'rollback_completed'");
+      expect(await swarm.updateState('web')).to.equal('rollback_completed');
+      expect(result.failedReads, 'failed reads').to.deep.equal([]);
+      expect(result.failedWrites, 'failed writes').to.deep.equal([]);
+      await swarm.converged('web');
+      expect(await replicaVersions(swarm)).to.deep.equal(versions);
+    });
+  }
+});

@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { Client } from './support/client.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+
+const HEALTH = '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}';
+
+describe('e2e swarm: make swarm converges', () => {
+  let swarm: Swarm;
+  let client: Client;
+  before(async function (this: Mocha.Context) {
+    this.timeout(900000);
+    swarm = await sharedSwarm();
+    client = new Client(swarm.url, '127.0.0.1');
+  });
+  after(() => {
+    client.close();
+  });
+
+  it('when the stack is up, then every service runs its replica count and every task with a healthcheck is healthy', async function (this: Mocha.Context) {
+    this.timeout(60000);
+    for (const [name, count] of [
+      ['web', 3],
+      ['nginx', 1],
+      ['redis', 1],
+      ['mongo', 1],
+    ] as const) {
+      expect(await swarm.replicas(name), name).to.deep.equal({ running: count, desired: count });
+      for (const id of await swarm.containers(name)) {
+        const health = await docker('inspect', '-f', HEALTH, id);
+        // nginx has no healthcheck: Swarm counts it running once its process is.
+        expect(health.trim(), `${name} container ${id}`).to.equal(
+          name === 'nginx' ? 'none' : 'healthy',
+        );
+      }
+    }
+  });
+
+  it('when nginx is asked on the published port, then it answers /version and hides /metrics, /healthz and /readyz (404 problem)', async () => {
+    const version = await client.call('/version');
+    expect(version.status).to.equal(200);
+    expect(version.body).to.have.keys('version', 'commit');
+    for (const path of ['/metrics', '/healthz', '/readyz']) {
+      const reply = await client.call(path);
+      expect(reply.status, path).to.equal(404);
+      expect(reply.headers['content-type'], path).to.match(/^application\/problem\+json/);
+    }
+  });
+});

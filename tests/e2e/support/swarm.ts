@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const run = promisify(execFile);
+
+/**
+ * Runs a command from the repository root, with `input` on its stdin; its stdout and
+ * stderr, or an error carrying them.
+ */
+export async function sh(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<string> {
+  try {
+    const child = run(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 900000,
+    });
+    child.child.stdin?.end(input);
+    const { stdout, stderr } = await child;
+    return stdout + stderr;
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout}${stderr}`, { cause: err });
+  }
+}
+
+export function docker(...args: string[]): Promise<string> {
+  return sh('docker', args);
+}
+
+/** Polls `check` every second until it returns a value; fails saying what never became true. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`within ${timeoutMs} ms, never: ${what}`);
+    await sleep(1000);
+  }
+}
+
+/**
+ * The real stack on this machine's engine, brought up by `make swarm`'s own script
+ * (stack/swarm.sh up) and driven with the docker CLI an operator uses. All the
+ * engine's nodes are this machine, so a task's container can be inspected locally.
+ */
+export class Swarm {
+  readonly stack = 'groundwork';
+  readonly port = process.env.SWARM_HTTP_PORT ?? '80';
+  readonly url = `http://127.0.0.1:${this.port}`;
+
+  service(name: string): string {
+    return `${this.stack}_${name}`;
+  }
+
+  up(): Promise<string> {
+    return sh('bash', ['stack/swarm.sh', 'up', this.stack]);
+  }
+
+  down(): Promise<string> {
+    return sh('bash', ['stack/swarm.sh', 'down', this.stack]);
+  }
+
+  /** `make swarm-rollout` with the new image tagged `version`: exit 0 or not, and its output. */
+  rollout(version: string): Promise<{ ok: boolean; output: string }> {
+    return this.rolloutWith({ IMAGE_VERSION: version });
+  }
+
+  /** `make swarm-rollout IMAGE=image`: an image built already. */
+  rolloutImage(image: string): Promise<{ ok: boolean; output: string }> {
+    return this.rolloutWith({ IMAGE: image });
+  }
+
+  private async rolloutWith(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; output: string }> {
+    try {
+      return { ok: true, output: await sh('bash', ['stack/swarm.sh', 'rollout', this.stack], env) };
+    } catch (err) {
+      return { ok: false, output: (err as Error).message };
+    }
+  }
+
+  /** Ids of the running containers of one service (every node is this machine). */
+  async containers(name: string): Promise<string[]> {
+    const out = await docker(
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.swarm.service.name=${this.service(name)}`,
+      '--filter',
+      'status=running',
+    );
+    return out.split('\n').filter((id) => id !== '');
+  }
+
+  /** `docker exec` in a container, as the image's user unless `user` is given. */
+  exec(container: string, command: string[], user?: string): Promise<string> {
+    return docker('exec', ...(user === undefined ? [] : ['-u', user]), container, ...command);
+  }
+
+  /**
+   * Everything one service logged, the way an SRE reads it: `docker service logs`.
+   * Bounded by `timeout`, since without -f it may never end once tasks have been
+   * replaced (docker/cli#4678); what it printed until then is returned.
+   */
+  async logs(name: string, since = '24h'): Promise<string> {
+    const service = this.service(name);
+    const command = `timeout 20 docker service logs --raw --since ${since} ${service} 2>&1; true`;
+    return sh('bash', ['-c', command]);
+  }
+
+  /** UpdateStatus.State of a service ('' when it was never updated). */
+  async updateState(name: string): Promise<string> {
+    const out = await docker(
+      'service',
+      'inspect',
+      '-f',
+      '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}',
+      this.service(name),
+    );
+    return out.trim();
+  }
+
+  /** Tasks of a service Swarm wants running, and how many of them run. */
+  async replicas(name: string): Promise<{ running: number; desired: number }> {
+    const out = await docker(
+      'service',
+      'ls',
+      '--filter',
+      `name=${this.service(name)}`,
+      '--format',
+      '{{.Name}} {{.Replicas}}',
+    );
+    const line = out.split('\n').find((l) => l.startsWith(`${this.service(name)} `)) ?? '';
+    const match = /(\d+)\/(\d+)/.exec(line);
+    return { running: Number(match?.[1] ?? 0), desired: Number(match?.[2] ?? -1) };
+  }
+
+  /** Resolves once the service runs all its desired tasks and no update is under way. */
+  async converged(name: string, timeoutMs = 180000): Promise<void> {
+    await waitFor(`${this.service(name)} converged`, timeoutMs, async () => {
+      const { running, desired } = await this.replicas(name);
+      const state = await this.updateState(name);
+      const busy = ['updating', 'rollback_started'].includes(state);
+      return running === desired && !busy ? true : undefined;
+    });
+  }
+}
+
+let shared: Promise<Swarm> | undefined;
+let started: Swarm | undefined;
+
+/** One stack for the whole e2e suite, brought up by the first test file that asks. */
+export function sharedSwarm(): Promise<Swarm> {
+  shared ??= (async () => {
+    const swarm = new Swarm();
+    started = swarm;
+    const output = await swarm.up();
+    console.log(`      ${output.trim().split('\n').at(-1) ?? ''}`);
+    return swarm;
+  })();
+  return shared;
+}
+
+// Root-level hook (this module is imported by spec files): after the last test, the
+// stack and its volumes and secrets go, whatever failed. E2E_KEEP_SWARM=1 keeps it
+// for a look after a failure (`make swarm-down` removes it then).
+after(async function removeSharedSwarm(this: Mocha.Context) {
+  this.timeout(300000);
+  const swarm = started;
+  started = undefined;
+  if (!swarm) return;
+  if (process.env.E2E_KEEP_SWARM !== undefined) {
+    console.log('      E2E_KEEP_SWARM: the stack is left running; make swarm-down removes it');
+    return;
+  }
+  await swarm.down();
+});
