@@ -5,7 +5,7 @@ STACK ?= groundwork
 N ?= 3
 
 .PHONY: help install build test lint typecheck format-check bench \
-        up down ps logs rollout rollback scale secrets swarm swarm-rollout swarm-down
+        up down ps logs logs-since rollout rollback scale secrets swarm swarm-rollout swarm-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ ps: ## Show the stack's tasks
 
 logs: ## Follow the web service's JSON logs
 	docker service logs $(STACK)_web -f
+
+logs-since: ## Print what a service logged and END (docker service logs may hang): make logs-since SERVICE=web SINCE=10m
+	@bash stack/logs.sh $(STACK) $(or $(SERVICE),web) $(or $(SINCE),10m)
 
 rollout: ## Build a new image (or take IMAGE=ref) and roll it out one replica at a time, start-first; exit 1 if Swarm rolled it back
 	@bash stack/rollout.sh $(STACK)

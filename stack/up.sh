@@ -2,6 +2,7 @@
 # `make up`: deploy groundwork to Docker Swarm from nothing, or redeploy it.
 #   swarm init if needed -> data-node label -> missing secrets -> image -> stack deploy
 # Safe to run again: each step keeps what exists, and the deploy is a rolling update.
+# IMAGE_VERSION overrides the image tag (default: git describe of the working tree).
 # `make swarm` runs this same script with the offline settings (stack/swarm.sh).
 set -euo pipefail
 shopt -s inherit_errexit
@@ -27,7 +28,7 @@ fi
 
 bash secrets/create.sh
 
-version="$(image_version)"
+version="${IMAGE_VERSION:-$(image_version)}"
 image="$(image_ref "$version")"
 build_image "$image" "$version"
 export GROUNDWORK_IMAGE="$image"

@@ -98,8 +98,9 @@ describe('docker-stack.yml', () => {
       for (const [name, svc] of Object.entries(stack.services)) {
         if (name !== 'nginx') expect(svc.ports ?? [], name).to.be.empty;
       }
+      // HTTP_PORT lets `make swarm` (SWARM_HTTP_PORT) pick another; 80 unless told.
       expect(nginx.ports).to.deep.equal([
-        { target: 80, published: 80, protocol: 'tcp', mode: 'host' },
+        { target: 80, published: '${HTTP_PORT:-80}', protocol: 'tcp', mode: 'host' },
       ]);
       expect(nginx.deploy?.mode).to.equal('global');
     });

@@ -8,7 +8,7 @@ export interface Service {
   entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
-  ports?: { target: number; published: number; mode?: string }[];
+  ports?: { target: number; published: number | string; mode?: string }[];
   networks?: string[];
   secrets?: { source: string; target: string }[];
   volumes?: (string | { type: string; target: string })[];

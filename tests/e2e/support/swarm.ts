@@ -110,14 +110,12 @@ export class Swarm {
   }
 
   /**
-   * Everything one service logged, the way an SRE reads it: `docker service logs`.
-   * Bounded by `timeout`, since without -f it may never end once tasks have been
-   * replaced (docker/cli#4678); what it printed until then is returned.
+   * What one service logged since `since`, the way the runbook tells an SRE to read it
+   * (stack/logs.sh: task by task, since `docker service logs` without -f may never
+   * end once tasks have been replaced).
    */
-  async logs(name: string, since = '24h'): Promise<string> {
-    const service = this.service(name);
-    const command = `timeout 20 docker service logs --raw --since ${since} ${service} 2>&1; true`;
-    return sh('bash', ['-c', command]);
+  logs(name: string, since = '24h'): Promise<string> {
+    return sh('bash', ['stack/logs.sh', this.stack, name, since]);
   }
 
   /** UpdateStatus.State of a service ('' when it was never updated). */
@@ -167,7 +165,7 @@ export function sharedSwarm(): Promise<Swarm> {
     const swarm = new Swarm();
     started = swarm;
     const output = await swarm.up();
-    console.log(`      ${output.trim().split('\n').at(-1) ?? ''}`);
+    console.log(`      ${output.split('\n').find((line) => line.startsWith('swarm: ')) ?? ''}`);
     return swarm;
   })();
   return shared;
