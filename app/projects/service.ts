@@ -1,21 +1,11 @@
 import type { PublicUser } from '../auth/types.js';
-import {
-  ForbiddenError,
-  NotFoundError,
-  PreconditionFailedError,
-  ValidationError,
-} from '../errors/app-errors.js';
+import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors/app-errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { checkDates, pick, toChanges, toFields } from './fields.js';
 import { isDuplicateKey, type IdempotencyStore } from './idempotency-store.js';
 import { fingerprintOf } from './idempotency-key.js';
 import { createIdempotentCreates, type CreateOutcome } from './idempotent-create.js';
-import { toCents } from './money.js';
-import type {
-  OptionalField,
-  ProjectChanges,
-  ProjectFields,
-  ProjectsRepository,
-} from './repository.js';
+import type { ProjectFields, ProjectsRepository } from './repository.js';
 import type {
   CreateProjectInput,
   ListProjectsInput,
@@ -169,47 +159,3 @@ export function createProjectsService(deps: {
 }
 
 export type ProjectsService = ReturnType<typeof createProjectsService>;
-
-/** The fields to store for a create, its rules checked (400 when one fails). */
-function toFields(input: CreateProjectInput): ProjectFields {
-  const fields: ProjectFields = {
-    name: input.name.trim(),
-    budgetCents: toCents(input.budget, 'body.budget'),
-    currency: input.currency ?? 'USD',
-    status: input.status,
-    ...(input.location !== undefined ? { location: input.location } : {}),
-    ...(input.startDate !== undefined ? { startDate: input.startDate } : {}),
-    ...(input.endDate !== undefined ? { endDate: input.endDate } : {}),
-  };
-  checkDates(fields.startDate, fields.endDate);
-  return fields;
-}
-
-function toChanges(input: PatchProjectInput): ProjectChanges {
-  const set: Partial<ProjectFields> = {};
-  const unset: OptionalField[] = [];
-  if (input.name !== undefined) set.name = input.name.trim();
-  if (input.budget !== undefined) set.budgetCents = toCents(input.budget, 'body.budget');
-  if (input.currency !== undefined) set.currency = input.currency;
-  if (input.status !== undefined) set.status = input.status;
-  for (const field of ['location', 'startDate', 'endDate'] as const) {
-    const value = input[field];
-    if (value === null) unset.push(field);
-    else if (value !== undefined) set[field] = value;
-  }
-  return { set, unset };
-}
-
-/** The value a field will have after a PATCH: null removes it, undefined keeps it. */
-function pick(patched: string | null | undefined, current: string | undefined): string | undefined {
-  if (patched === null) return undefined;
-  return patched ?? current;
-}
-
-function checkDates(startDate: string | undefined, endDate: string | undefined): void {
-  if (startDate !== undefined && endDate !== undefined && endDate < startDate) {
-    throw new ValidationError('body.endDate: must not be before startDate', [
-      { path: 'body.endDate', message: 'must not be before startDate' },
-    ]);
-  }
-}
