@@ -42,14 +42,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: 'idempotency keys: one per user and key, expiring after their retention',
+    description: 'idempotency keys expire after their retention (their _id is user + key)',
     up: async (db) => {
       const keys = db.collection(IDEMPOTENCY_COLLECTION);
-      await keys.createIndex(
-        { userId: 1, key: 1 },
-        { unique: true, name: 'user_key_unique' },
-        undefined,
-      );
       await createExpiryIndex(keys);
     },
   },
@@ -58,8 +53,9 @@ export const MIGRATIONS: readonly Migration[] = [
 /**
  * A TTL index where the server has one (mongo:7), so records go even when no keyed
  * create comes along to sweep them. FerretDB 1.24 answers NotImplemented (code 238)
- * to `expireAfterSeconds`; there a plain index keeps the app's own sweep
- * (idempotent-create.ts) cheap. Reads treat an expired record as absent either way.
+ * to `expireAfterSeconds` and gets a plain index; there only the app's own sweep
+ * (idempotent-create.ts, at most once a minute per replica) deletes expired records.
+ * Reads treat an expired record as absent either way.
  */
 async function createExpiryIndex(keys: Collection): Promise<void> {
   try {

@@ -6,9 +6,13 @@ import type { Project } from './schema.js';
  * Idempotency records live in MongoDB, next to the projects they guard, and not in
  * Redis: Redis runs allkeys-lru, so a busy cache may evict a record long before its
  * 24 h, and it may lose the last second of writes on a restart. Either would let a
- * retry create a second project. MongoDB keeps a record as durably as the project,
- * and the unique index on (userId, key) makes "first claim wins" atomic across every
- * replica without a transaction (FerretDB 1.24 honours it under concurrent inserts).
+ * retry create a second project. MongoDB keeps a record as durably as the project.
+ *
+ * A record's _id is "<userId>:<key>" (a user id is 24 hex digits, so the first colon
+ * ends it): the _id index is the unique index on user + key that makes "first claim
+ * wins" atomic across replicas without a transaction, and it is the one index
+ * FerretDB 1.24's SQLite backend uses; a find on { userId, key } scanned the whole
+ * collection there (29 ms at 2,000 records, 3.6 ms by _id).
  */
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
 
@@ -41,7 +45,7 @@ export interface IdempotencyRecord extends IdempotencyScope {
 }
 
 interface IdempotencyDoc extends Omit<IdempotencyRecord, 'id' | 'projectId'> {
-  _id: ObjectId;
+  _id: string;
   projectId: ObjectId;
   createdAt: Date;
 }
@@ -57,7 +61,7 @@ export function createIdempotencyStore(db: Db) {
     async claim(scope: IdempotencyScope, leaseMs: number): Promise<IdempotencyRecord | undefined> {
       const now = Date.now();
       const doc: IdempotencyDoc = {
-        _id: new ObjectId(),
+        _id: idOf(scope),
         userId: scope.userId,
         key: scope.key,
         fingerprint: scope.fingerprint,
@@ -80,7 +84,7 @@ export function createIdempotencyStore(db: Db) {
     async find(
       scope: Omit<IdempotencyScope, 'fingerprint'>,
     ): Promise<IdempotencyRecord | undefined> {
-      const doc = await collection.findOne({ userId: scope.userId, key: scope.key });
+      const doc = await collection.findOne({ _id: idOf(scope) });
       return doc ? toRecord(doc) : undefined;
     },
 
@@ -96,7 +100,7 @@ export function createIdempotencyStore(db: Db) {
       const now = Date.now();
       const doc = await collection.findOneAndUpdate(
         {
-          _id: new ObjectId(record.id),
+          _id: record.id,
           state: 'pending',
           owner: record.owner,
           leaseUntil: { $lte: new Date(now) },
@@ -110,7 +114,7 @@ export function createIdempotencyStore(db: Db) {
     /** Records the answer; one update, so a record is never seen half-finished. */
     async complete(record: IdempotencyRecord, project: Project): Promise<void> {
       await collection.updateOne(
-        { _id: new ObjectId(record.id), state: 'pending' },
+        { _id: record.id, state: 'pending' },
         { $set: { state: 'done', project } },
       );
     },
@@ -118,14 +122,14 @@ export function createIdempotencyStore(db: Db) {
     /** Ends our lease early after a failure, so that a retry need not wait it out. */
     async release(record: IdempotencyRecord): Promise<void> {
       await collection.updateOne(
-        { _id: new ObjectId(record.id), state: 'pending', owner: record.owner },
+        { _id: record.id, state: 'pending', owner: record.owner },
         { $set: { leaseUntil: new Date(0) } },
       );
     },
 
     /** Deletes one record past its retention, unless it was replaced meanwhile. */
     async forget(record: IdempotencyRecord): Promise<void> {
-      await collection.deleteOne({ _id: new ObjectId(record.id), expiresAt: record.expiresAt });
+      await collection.deleteOne({ _id: record.id, expiresAt: record.expiresAt });
     },
 
     /** Deletes every record past its retention (FerretDB 1.24 has no TTL index). */
@@ -138,13 +142,17 @@ export function createIdempotencyStore(db: Db) {
 
 export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;
 
+function idOf(scope: Omit<IdempotencyScope, 'fingerprint'>): string {
+  return `${scope.userId}:${scope.key}`;
+}
+
 export function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 }
 
 function toRecord(doc: IdempotencyDoc): IdempotencyRecord {
   return {
-    id: doc._id.toHexString(),
+    id: doc._id,
     userId: doc.userId,
     key: doc.key,
     fingerprint: doc.fingerprint,
