@@ -9,6 +9,7 @@ import { connectMongo } from './db/mongo.js';
 import { migrate } from './db/migrations.js';
 import { createReadiness, type ReadinessProbe } from './health/readiness.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createIdempotencyStore } from './projects/idempotency-store.js';
 import { createProjectsRepository } from './projects/repository.js';
 import { createProjectsService, type ProjectsService } from './projects/service.js';
 import { createLimiters } from './rate-limit/limiters.js';
@@ -53,6 +54,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     if (cache) closers.push(() => cache.close());
     const projects = createProjectsService({
       repository,
+      idempotency: createIdempotencyStore(mongo.db),
       ...(cache ? { reads: cache.reads } : {}),
     });
     return {

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { Logger } from 'winston';
+import { IDEMPOTENCY_COLLECTION } from '../projects/idempotency-store.js';
+
+const NOT_IMPLEMENTED = 238;
 
 /**
  * A migration is idempotent (createIndex with the same spec is a no-op when the index
@@ -37,7 +40,35 @@ export const MIGRATIONS: readonly Migration[] = [
       ]);
     },
   },
+  {
+    version: 3,
+    description: 'idempotency keys expire after their retention (their _id is user + key)',
+    up: async (db) => {
+      const keys = db.collection(IDEMPOTENCY_COLLECTION);
+      await createExpiryIndex(keys);
+    },
+  },
 ];
+
+/**
+ * A TTL index where the server has one (mongo:7), so records go even when no keyed
+ * create comes along to sweep them. FerretDB 1.24 answers NotImplemented (code 238)
+ * to `expireAfterSeconds` and gets a plain index; there only the app's own sweep
+ * (idempotent-create.ts, at most once a minute per replica) deletes expired records.
+ * Reads treat an expired record as absent either way.
+ */
+async function createExpiryIndex(keys: Collection): Promise<void> {
+  try {
+    await keys.createIndex(
+      { expiresAt: 1 },
+      { expireAfterSeconds: 0, name: 'expiresAt_ttl' },
+      undefined,
+    );
+  } catch (err) {
+    if ((err as { code?: number }).code !== NOT_IMPLEMENTED) throw err;
+    await keys.createIndex({ expiresAt: 1 }, { name: 'expiresAt' }, undefined);
+  }
+}
 
 /**
  * Runs the migrations, retrying a few times: replicas starting together race on index

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { bearerAuth, jsonContent, problem, type Paths } from '../openapi/common.js';
 import {
   CreateProjectBody,
+  IdempotencyKeyHeader,
   ListProjectsQuery,
   PatchProjectBody,
   ProjectIdParam,
@@ -46,15 +47,35 @@ export const projectsPaths: Paths = {
     },
     post: {
       summary: 'Create a project',
+      description:
+        'With an Idempotency-Key, a retry with the same key and body (by the same user, ' +
+        'within 24 h) returns the original 201 and project and creates nothing; a retry ' +
+        'racing the first request waits up to 3 s for its answer.',
       security: bearerAuth,
+      parameters: [
+        { name: 'Idempotency-Key', in: 'header', required: false, schema: IdempotencyKeyHeader },
+      ],
       requestBody: { required: true, content: jsonContent(CreateProjectBody) },
       responses: {
         '201': {
-          description: 'Created',
-          headers: { Location: { schema: Type.String() }, ...etag },
+          description: 'Created, or the stored answer to an earlier request with this key',
+          headers: {
+            Location: { schema: Type.String() },
+            ...etag,
+            'Idempotent-Replayed': {
+              description: 'Present when this is the stored answer to an earlier request',
+              schema: Type.Literal('true'),
+            },
+          },
           content: jsonContent(ProjectSchema),
         },
         ...writeErrors,
+        '400': problem('Invalid body or Idempotency-Key'),
+        '409': {
+          ...problem('A request with this Idempotency-Key is still in progress'),
+          headers: { 'Retry-After': { schema: Type.Integer({ minimum: 1 }) } },
+        },
+        '422': problem('This Idempotency-Key was used with a different body'),
       },
     },
   },

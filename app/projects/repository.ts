@@ -62,10 +62,11 @@ export function createProjectsRepository(db: Db) {
   const collection = db.collection<ProjectDoc>('projects');
 
   return {
-    async insert(fields: ProjectFields, createdBy: string): Promise<Project> {
+    /** `id` is given when an idempotent create chose it beforehand. */
+    async insert(fields: ProjectFields, createdBy: string, id?: string): Promise<Project> {
       const now = new Date();
       const doc: ProjectDoc = {
-        _id: new ObjectId(),
+        _id: new ObjectId(id),
         ...withoutUndefined(fields),
         nameLower: fields.name.toLowerCase(),
         budgetCents: Long.fromNumber(fields.budgetCents),

@@ -7,8 +7,9 @@ import { NotFoundError, ValidationError } from '../errors/app-errors.js';
 import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
+import { parseIdempotencyKey } from './idempotency-key.js';
 import type { Read } from './service.js';
-import { CreateProjectBody, ListProjectsQuery, PatchProjectBody } from './schema.js';
+import { CreateProjectBody, ListProjectsQuery, PatchProjectBody, type Project } from './schema.js';
 
 const parseCreate = validator(CreateProjectBody, 'body');
 const parsePatch = validator(PatchProjectBody, 'body');
@@ -44,7 +45,16 @@ export function projectsRoutes(deps: Deps): Router {
   });
 
   router.post('/', signedIn, limiters.writes, jsonBody(), async (ctx) => {
-    const project = await projects.create(parseCreate(ctx.request.body), user(ctx));
+    const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
+    const input = parseCreate(ctx.request.body);
+    let project: Project;
+    if (key === undefined) {
+      project = await projects.create(input, user(ctx));
+    } else {
+      const outcome = await projects.createOnce(input, user(ctx), key);
+      project = outcome.project;
+      if (outcome.replayed) ctx.set('Idempotent-Replayed', 'true');
+    }
     ctx.status = 201;
     ctx.set('Location', `/projects/${project.id}`);
     ctx.set('ETag', etagFor(project.version));

@@ -69,6 +69,16 @@ export const CreateProjectBody = Type.Object(
 );
 export type CreateProjectInput = Static<typeof CreateProjectBody>;
 
+/** Client-chosen; scoped to the signed-in user. Visible ASCII fits UUIDs and ULIDs. */
+export const IdempotencyKeyHeader = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[!-~]+$',
+  description:
+    '1–255 visible ASCII characters (! to ~, no spaces), e.g. a UUID. A retry with the ' +
+    'same key and body within 24 h returns the original 201 and creates nothing.',
+});
+
 /** Every field optional; `null` removes an optional field. */
 export const PatchProjectBody = Type.Object(
   {

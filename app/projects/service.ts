@@ -1,18 +1,11 @@
 import type { PublicUser } from '../auth/types.js';
-import {
-  ForbiddenError,
-  NotFoundError,
-  PreconditionFailedError,
-  ValidationError,
-} from '../errors/app-errors.js';
+import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors/app-errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { toCents } from './money.js';
-import type {
-  OptionalField,
-  ProjectChanges,
-  ProjectFields,
-  ProjectsRepository,
-} from './repository.js';
+import { checkDates, pick, toChanges, toFields } from './fields.js';
+import { isDuplicateKey, type IdempotencyStore } from './idempotency-store.js';
+import { fingerprintOf } from './idempotency-key.js';
+import { createIdempotentCreates, type CreateOutcome } from './idempotent-create.js';
+import type { ProjectFields, ProjectsRepository } from './repository.js';
 import type {
   CreateProjectInput,
   ListProjectsInput,
@@ -79,10 +72,23 @@ export async function listPage(
 
 export function createProjectsService(deps: {
   repository: ProjectsRepository;
+  idempotency: IdempotencyStore;
   reads?: ProjectReads;
 }) {
   const { repository } = deps;
   const reads = deps.reads ?? directReads(repository);
+  const once = createIdempotentCreates(deps.idempotency);
+
+  /** Inserts under a chosen id; if it exists, an earlier attempt got this far and died. */
+  async function insertAs(id: string, fields: ProjectFields, user: PublicUser): Promise<Project> {
+    try {
+      return await repository.insert(fields, user.id, id);
+    } catch (err) {
+      const existing = isDuplicateKey(err) ? await repository.findById(id) : undefined;
+      if (existing) return existing;
+      throw err;
+    }
+  }
 
   /** Loads a project for a change: 404 if absent, 403 unless creator or admin. */
   async function loadForChange(id: string, user: PublicUser): Promise<Project> {
@@ -100,19 +106,22 @@ export function createProjectsService(deps: {
     stats: () => reads.stats(),
 
     async create(input: CreateProjectInput, user: PublicUser): Promise<Project> {
-      const fields: ProjectFields = {
-        name: input.name.trim(),
-        budgetCents: toCents(input.budget, 'body.budget'),
-        currency: input.currency ?? 'USD',
-        status: input.status,
-        ...(input.location !== undefined ? { location: input.location } : {}),
-        ...(input.startDate !== undefined ? { startDate: input.startDate } : {}),
-        ...(input.endDate !== undefined ? { endDate: input.endDate } : {}),
-      };
-      checkDates(fields.startDate, fields.endDate);
-      const project = await repository.insert(fields, user.id);
+      const project = await repository.insert(toFields(input), user.id);
       await reads.onWrite(project.id);
       return project;
+    },
+
+    /** `create`, done at most once per user and Idempotency-Key: idempotent-create.ts. */
+    async createOnce(
+      input: CreateProjectInput,
+      user: PublicUser,
+      key: string,
+    ): Promise<CreateOutcome> {
+      const fields = toFields(input);
+      const scope = { userId: user.id, key, fingerprint: fingerprintOf(input) };
+      const outcome = await once(scope, (id) => insertAs(id, fields, user));
+      if (!outcome.replayed) await reads.onWrite(outcome.project.id);
+      return outcome;
     },
 
     /**
@@ -150,32 +159,3 @@ export function createProjectsService(deps: {
 }
 
 export type ProjectsService = ReturnType<typeof createProjectsService>;
-
-function toChanges(input: PatchProjectInput): ProjectChanges {
-  const set: Partial<ProjectFields> = {};
-  const unset: OptionalField[] = [];
-  if (input.name !== undefined) set.name = input.name.trim();
-  if (input.budget !== undefined) set.budgetCents = toCents(input.budget, 'body.budget');
-  if (input.currency !== undefined) set.currency = input.currency;
-  if (input.status !== undefined) set.status = input.status;
-  for (const field of ['location', 'startDate', 'endDate'] as const) {
-    const value = input[field];
-    if (value === null) unset.push(field);
-    else if (value !== undefined) set[field] = value;
-  }
-  return { set, unset };
-}
-
-/** The value a field will have after a PATCH: null removes it, undefined keeps it. */
-function pick(patched: string | null | undefined, current: string | undefined): string | undefined {
-  if (patched === null) return undefined;
-  return patched ?? current;
-}
-
-function checkDates(startDate: string | undefined, endDate: string | undefined): void {
-  if (startDate !== undefined && endDate !== undefined && endDate < startDate) {
-    throw new ValidationError('body.endDate: must not be before startDate', [
-      { path: 'body.endDate', message: 'must not be before startDate' },
-    ]);
-  }
-}

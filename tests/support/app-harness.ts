@@ -48,6 +48,7 @@ export async function resetData(deps: Deps): Promise<void> {
   await Promise.all([
     deps.db.collection('projects').deleteMany({}),
     deps.db.collection('users').deleteMany({ username: { $ne: 'admin' } }),
+    deps.db.collection('idempotency_keys').deleteMany({}),
     deps.redis.flushdb(),
   ]);
   // The deletes above went around the API, so no replica's cache heard of them.

@@ -30,6 +30,10 @@ describe('migrations', () => {
         'name_id',
         'status_createdAt_id',
       ]);
+      const keyIndexes = await db.collection('idempotency_keys').indexes();
+      // A TTL index on mongo:7; FerretDB 1.24 has none, so a plain one for the sweep.
+      const expiry = keyIndexes.find((i) => i.name?.startsWith('expiresAt'));
+      expect(expiry?.key).to.deep.equal({ expiresAt: 1 });
     } finally {
       await db.dropDatabase();
     }
