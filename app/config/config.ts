@@ -110,9 +110,10 @@ const spec = {
     desc: 'Multiplies every app-level rate limit; leave at 1 except for load tests and benchmarks',
   }),
   REDIS_RECONNECT_WAIT_MS: positiveInt({
-    // A restarted Redis (AOF loaded) is back in 2-3 s; waiting that long turns its
-    // restart into latency for signed-in requests instead of 503s.
-    default: 3000,
+    // A Redis task killed in Swarm is back in about 5 s (restart delay, start, first
+    // healthcheck, DNS; tests/e2e/data-restart); waiting turns that into latency for
+    // signed-in writes instead of 503s. 10 s stays under nginx's 15 s read timeout.
+    default: 10000,
     desc: 'How long a request that needs Redis (a session check) waits for a lost connection to return before a 503',
   }),
   SESSION_TTL_SECONDS: positiveInt({ default: 43200, desc: 'Lifetime of a login token' }),
