@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what `make test`, `make local` and `make bench` need on a fresh Debian
+# Installs what `make test`, `make swarm` and `make bench` need on a fresh Debian
 # machine (as root), skipping whatever is already there, so running it twice is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,12 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v wrk >/dev/null || need+=(wrk)
-command -v docker >/dev/null || need+=(docker.io)
+# The real-Swarm tests: an engine (docker.io brings dockerd; this machine's own docker
+# client may be newer), debootstrap for the stand-in images, ip for test client hosts.
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v ip >/dev/null || need+=(iproute2)
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install: apt packages ${need[*]}"
   apt_install "${need[@]}"

@@ -72,7 +72,7 @@ describe('auth: while the Redis server is down', () => {
 });
 
 describe('auth: after the Redis server comes back', () => {
-  const app = useTestApp();
+  const app = useTestApp({ REDIS_RECONNECT_WAIT_MS: String(RECONNECT_WAIT_MS) });
 
   it('when Redis restarts, then signing in works again without restarting the app', async () => {
     await resetData(app.deps);
