@@ -1,0 +1,159 @@
+// A small client that runs inside a test host's network namespace (support/netns.ts
+// starts it with `ip netns exec`): one job given as JSON in argv[2], one JSON object
+// per line on stdout, the last `{event: 'result', ...}`.
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, paced } from './client.js';
+
+export type AgentJob =
+  /**
+   * Requests `path` at `rps` for `durationMs` over keep-alive connections, from `startAt`
+   * (epoch ms): agents started together begin together, once Node and tsx have loaded.
+   */
+  | {
+      kind: 'paced';
+      url: string;
+      ip: string;
+      path: string;
+      rps: number;
+      durationMs: number;
+      startAt: number;
+    }
+  /**
+   * Keeps `connections` TCP connections open for `durationMs`, reopening any the server
+   * closes: `idle` sends nothing; `slow-header` sends a request line, then one header
+   * byte a second; `slow-body` sends a whole POST header, then one body byte a second.
+   * They are opened as fast as nginx accepts them, or `openPerSecond` a second.
+   */
+  | {
+      kind: 'hold';
+      url: string;
+      ip: string;
+      connections: number;
+      durationMs: number;
+      mode: 'idle' | 'slow-header' | 'slow-body';
+      openPerSecond?: number;
+    };
+
+export interface PacedResult {
+  /** How late the latest request left, against its schedule: a stalled sender shows here. */
+  maxLateMs: number;
+  replies: { status: number; contentType: string; retryAfter: string; title: string }[];
+}
+
+export interface HoldResult {
+  /** Connections opened in all, counting reopenings. */
+  opened: number;
+  failed: number;
+  /** Connections nginx closed, and after how long (ms, sorted). */
+  closedByServer: number;
+  lifetimesMs: number[];
+  /** Of those, how many got a response first (a 4xx) rather than a silent close. */
+  answered: number;
+  /** Open at the end, and of them how many without a byte of response. */
+  openAtEnd: number;
+  silentAtEnd: number;
+}
+
+function emit(event: string, fields: object = {}): void {
+  process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+}
+
+async function runPaced(job: Extract<AgentJob, { kind: 'paced' }>): Promise<PacedResult> {
+  const client = new Client(job.url, job.ip);
+  try {
+    await sleep(Math.max(0, job.startAt - Date.now()));
+    const started = Date.now();
+    let maxLateMs = 0;
+    const replies = await paced(job.rps, job.durationMs, (i) => {
+      maxLateMs = Math.max(maxLateMs, Date.now() - (started + (i * 1000) / job.rps));
+      return client.call(job.path);
+    });
+    return {
+      maxLateMs: Math.round(maxLateMs),
+      replies: replies.map((r) => ({
+        status: r.status,
+        contentType: String(r.headers['content-type'] ?? ''),
+        retryAfter: String(r.headers['retry-after'] ?? ''),
+        title: typeof r.body === 'object' ? String(r.body.title) : '',
+      })),
+    };
+  } finally {
+    client.close();
+  }
+}
+
+const OPENINGS = {
+  idle: '',
+  'slow-header': 'GET /version HTTP/1.1\r\nHost: groundwork\r\nX-Slow: ',
+  'slow-body':
+    'POST /projects HTTP/1.1\r\nHost: groundwork\r\nContent-Type: application/json\r\n' +
+    'Content-Length: 10000\r\n\r\n',
+};
+
+async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldResult> {
+  const { hostname, port } = new URL(job.url);
+  const result: HoldResult = {
+    opened: 0,
+    failed: 0,
+    closedByServer: 0,
+    lifetimesMs: [],
+    answered: 0,
+    openAtEnd: 0,
+    silentAtEnd: 0,
+  };
+  const open = new Map<Socket, { answered: boolean }>();
+  let stopping = false;
+
+  // Resolves once the connection is up or has failed; a closed one is replaced.
+  const openOne = (): Promise<void> =>
+    new Promise((settle) => {
+      const socket = connect({ host: hostname, port: Number(port || 80), localAddress: job.ip });
+      const state = { answered: false };
+      let openedAt = 0;
+      socket.once('connect', () => {
+        openedAt = Date.now();
+        result.opened += 1;
+        open.set(socket, state);
+        socket.write(OPENINGS[job.mode]);
+        settle();
+      });
+      socket.on('data', () => (state.answered = true));
+      socket.on('error', () => undefined); // a reset shows as the close below
+      socket.once('close', () => {
+        settle();
+        if (openedAt === 0) result.failed += 1;
+        if (stopping || openedAt === 0) return;
+        open.delete(socket);
+        result.closedByServer += 1;
+        if (state.answered) result.answered += 1;
+        result.lifetimesMs.push(Date.now() - openedAt);
+        void openOne();
+      });
+    });
+
+  if (job.openPerSecond === undefined) {
+    // 100 at a time, so nginx's accept queue (backlog 511) never overflows.
+    for (let i = 0; i < job.connections; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, job.connections - i) }, openOne));
+    }
+  } else {
+    await paced(job.openPerSecond, (job.connections / job.openPerSecond) * 1000, openOne);
+  }
+  emit('holding', { open: open.size, failed: result.failed });
+  const trickle = setInterval(() => {
+    if (job.mode !== 'idle') for (const socket of open.keys()) socket.write('a');
+  }, 1000);
+  await sleep(job.durationMs);
+  stopping = true;
+  clearInterval(trickle);
+  result.openAtEnd = open.size;
+  result.silentAtEnd = [...open.values()].filter((s) => !s.answered).length;
+  result.lifetimesMs.sort((a, b) => a - b);
+  open.forEach((_, socket) => socket.destroy());
+  return result;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as AgentJob;
+const result = job.kind === 'paced' ? await runPaced(job) : await runHold(job);
+emit('result', result);
