@@ -34,6 +34,12 @@ describe('nginx config', () => {
     expect(stack).to.include('limit_req_status 429;');
   });
 
+  it('caps the requests one address has in flight, with a 429 like the rate limit', () => {
+    expect(stack).to.match(/limit_conn_zone \$binary_remote_addr zone=per_ip_conn:\d+m;/);
+    expect(stack).to.match(/limit_conn per_ip_conn \d+;/);
+    expect(stack).to.include('limit_conn_status 429;');
+  });
+
   it('states the burst with its reason next to it', () => {
     const burstLine = /\n(\s*limit_req zone=per_ip burst=(\d+) nodelay;)\n((?:\s*#.*\n)+)/.exec(
       stack,
