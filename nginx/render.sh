@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Render nginx/nginx.conf.template for one target. The stack, the local twin, CI's
-# `nginx -t` and the benchmark all come from the same template; only these values differ.
+# Render nginx/nginx.conf.template for one target. The stack, CI's `nginx -t` and the
+# benchmark all come from the same template; only these values differ.
 #
-#   nginx/render.sh stack|local|check|bench [OUTPUT]     (stdout without OUTPUT)
+#   nginx/render.sh stack|check|bench [OUTPUT]     (stdout without OUTPUT)
 #
 # Overridable by environment: UPSTREAM_ADDRS (space-separated host:port list),
 # NGINX_LISTEN, NGINX_RUNTIME_DIR, NGINX_ACCESS_LOG, NGINX_ERROR_LOG, NGINX_RESOLVER.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-mode="${1:?usage: render.sh stack|local|check|bench [OUTPUT]}"
+mode="${1:?usage: render.sh stack|check|bench [OUTPUT]}"
 out="${2:-}"
 
 # Passive health: one failed attempt takes a replica out for 5 s, then nginx tries it again.
@@ -33,12 +33,9 @@ case "$mode" in
     : "${NGINX_ERROR_LOG:=stderr}"
     : "${NGINX_RESOLVER:=127.0.0.11}"
     ;;
-  local | bench | check)
-    # Static addresses, as CI's nginx (1.22) has no `resolve`: the twin renders every
-    # port a replica may take (stack/local/lib.sh, "slots"), some of them empty at any
-    # time. An empty slot refuses the connection, so nginx retries the next one; a
-    # request may try every slot, or three empty ones in a row could end it in a 502.
-    # Everything else is the stack's configuration.
+  bench | check)
+    # Static addresses, as CI's nginx (1.22) has no `resolve`; a request may try every
+    # one of them. Everything else is the stack's configuration.
     : "${UPSTREAM_ADDRS:=127.0.0.1:3101 127.0.0.1:3102 127.0.0.1:3103}"
     # shellcheck disable=SC2086 # word splitting counts the addresses
     next_upstream_tries="$(set -- $UPSTREAM_ADDRS && echo $#)"
@@ -59,7 +56,7 @@ case "$mode" in
     if [[ "$mode" == bench ]]; then NGINX_RATE="100000r/s" NGINX_BURST="100000"; fi
     ;;
   *)
-    echo "render.sh: unknown mode '$mode' (stack, local, check or bench)" >&2
+    echo "render.sh: unknown mode '$mode' (stack, check or bench)" >&2
     exit 2
     ;;
 esac

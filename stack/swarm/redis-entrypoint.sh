@@ -8,8 +8,8 @@
 set -eu
 umask 077
 
-# The defaults are the stack's; the local twin (stack/local/) runs this same script
-# with its own paths and port, so both get exactly these settings.
+# The defaults are the stack's (the official image and the offline stand-in alike); the
+# REDIS_* variables let the same script run Redis elsewhere with exactly these settings.
 conf="${REDIS_CONF:-/run/redis/redis.conf}"
 secret="${REDIS_SECRET_FILE:-/run/secrets/redis_password}"
 # Mounted only during a rotation (secrets/README.md): the incoming password.

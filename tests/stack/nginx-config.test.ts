@@ -10,7 +10,7 @@ after(() => {
   rmSync(runtimeDir, { recursive: true, force: true });
 });
 
-function render(mode: 'stack' | 'local' | 'bench'): string {
+function render(mode: 'stack' | 'check' | 'bench'): string {
   return execFileSync('bash', [join(ROOT, 'nginx/render.sh'), mode], {
     env: { ...process.env, NGINX_RUNTIME_DIR: runtimeDir },
     encoding: 'utf8',
@@ -27,7 +27,7 @@ function directives(config: string): string[] {
 
 describe('nginx config', () => {
   const stack = render('stack');
-  const local = render('local');
+  const local = render('check');
 
   it('limits each client address to 20 requests/s and answers 429', () => {
     expect(stack).to.match(/limit_req_zone \$binary_remote_addr zone=per_ip:\d+m rate=20r\/s;/);
@@ -87,7 +87,7 @@ describe('nginx config', () => {
     expect(stack).to.match(/gzip_types application\/json application\/problem\+json;/);
   });
 
-  it('differs between stack and local only in upstreams, paths, listen, user and resolver', () => {
+  it('differs between stack and the static rendering only in upstreams, paths, listen, user and resolver', () => {
     const onlyInStack = directives(stack).filter((line) => !local.includes(line));
     for (const line of onlyInStack) {
       expect(line).to.match(
@@ -96,7 +96,7 @@ describe('nginx config', () => {
     }
   });
 
-  it('lets a twin request try every replica slot, as empty slots refuse connections', () => {
+  it('lets a request try three replicas in the stack, and every listed one in a static rendering', () => {
     const tries = (config: string) => Number(/proxy_next_upstream_tries (\d+);/.exec(config)?.[1]);
     const servers = (config: string) =>
       directives(config).filter((l) => /^server \S+:\d+ /.test(l));
