@@ -1,19 +1,47 @@
 import Router from '@koa/router';
 import Koa from 'koa';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from './deps.js';
 import { authRoutes } from './auth/routes.js';
 import { AppError } from './errors/app-errors.js';
 import { problemMiddleware } from './errors/problem-middleware.js';
 import { healthRoutes } from './health/routes.js';
 import { requestContext } from './http/request-context.js';
+import { createRequestLog, type RequestLog } from './http/request-log.js';
 import { docsRoutes } from './openapi/routes.js';
+import { createFastReads } from './projects/fast-reads.js';
+import { createListQueries, type ListQueries } from './projects/list-queries.js';
 import { projectsRoutes } from './projects/routes.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The request handler a server listens with: fresh cache hits of the project reads
+ * answered directly (app/projects/fast-reads.ts), everything else by the Koa app.
+ */
+export function createHandler(deps: Deps): Handler {
+  const log = createRequestLog(deps.logger, deps.metrics);
+  const lists = createListQueries();
+  const koa = createApp(deps, { log, lists }).callback();
+  const reads = deps.cache?.reads;
+  if (!reads || !deps.config.HTTP_FAST_READS) return (req, res) => void koa(req, res);
+  const fast = createFastReads(reads, lists, log);
+  return (req, res) => {
+    if (!fast(req, res)) void koa(req, res);
+  };
+}
 
 /**
  * Assembles the HTTP app from ready-made dependencies. It connects to nothing and
  * listens on nothing, so tests and the local stack can build as many as they need.
  */
-export function createApp(deps: Deps): Koa {
+export function createApp(
+  deps: Deps,
+  shared: { log: RequestLog; lists: ListQueries } = {
+    log: createRequestLog(deps.logger, deps.metrics),
+    lists: createListQueries(),
+  },
+): Koa {
   const app = new Koa();
   // Behind nginx the client address is the last X-Forwarded-For hop nginx appended;
   // maxIpsCount 1 ignores whatever a client put in front of it.
@@ -29,12 +57,12 @@ export function createApp(deps: Deps): Koa {
     healthRoutes(deps.readiness, deps.metrics, version),
     docsRoutes(deps.config.APP_VERSION),
     authRoutes(deps),
-    projectsRoutes(deps),
+    projectsRoutes(deps, shared.lists),
   ]) {
     router.use(child.routes());
   }
 
-  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(requestContext(shared.log));
   app.use(problemMiddleware(deps.logger));
   app.use(router.routes());
   app.use(

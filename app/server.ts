@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp } from './app.js';
+import { createHandler } from './app.js';
 import type { Deps } from './deps.js';
 
 export interface RunningServer {
@@ -11,15 +11,14 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-/** Listens with createApp(deps) and returns the handle main.ts and tests stop it with. */
+/** Listens with createHandler(deps) and returns the handle main.ts and tests stop it with. */
 export async function startServer(deps: Deps, port: number): Promise<RunningServer> {
-  const app = createApp(deps);
-  const handler = app.callback();
+  const handler = createHandler(deps);
   const server = createServer((req, res) => {
     // While draining, tell keep-alive clients (nginx) to stop reusing this connection
     // so their next request opens one to a replica that is staying.
     if (deps.readiness.isDraining()) res.setHeader('Connection', 'close');
-    void handler(req, res);
+    handler(req, res);
   });
   // nginx keeps idle upstream connections for 4 s; if we closed ours first, nginx
   // could send a request just as we close the socket and get a reset. Staying open

@@ -4,7 +4,6 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ProjectsRepository } from '../projects/repository.js';
-import type { ProjectReads } from '../projects/service.js';
 import { connectRedis, createRedis } from '../redis/redis.js';
 import { createBreaker } from './breaker.js';
 import { createBus } from './bus.js';
@@ -15,7 +14,7 @@ import { createL2Store } from './l2-store.js';
 import { createCachedReads, type CachedProjectReads } from './project-reads.js';
 
 export interface ProjectCache {
-  reads: ProjectReads;
+  reads: CachedProjectReads;
   state(): { redis: 'closed' | 'open'; bus: boolean; epoch: number };
   /**
    * Forgets everything cached, on every replica: for changes made to MongoDB around

@@ -13,6 +13,12 @@ export interface GroupSource<A, T> {
 
 export interface Group<A, T> {
   get(key: string, arg: A): Promise<Read<T>>;
+  /**
+   * The entry an L1 hit would answer with, counted as one, or undefined (counted as
+   * nothing) when get() would have to fetch or `accept` turns it down. Synchronous,
+   * for the fast path.
+   */
+  peek(key: string, accept?: (value: T) => boolean): Entry<T> | undefined;
   /** Forgets one key: its L1 entry, and any read of it already under way. */
   evict(key: string): void;
   clear(): void;
@@ -63,16 +69,24 @@ export function createGroup<A, T>(
     return flight;
   };
 
+  const fresh = (key: string, accept?: (value: T) => boolean): Entry<T> | undefined => {
+    const cached = ctx.l1Usable() ? l1.get(key) : undefined;
+    if (cached === undefined || cached.freshUntil <= Date.now()) return undefined;
+    if (accept && !accept(cached.value)) return undefined;
+    ctx.count('l1', 'hit');
+    return cached;
+  };
+
   return {
     get(key, arg) {
-      const cached = ctx.l1Usable() ? l1.get(key) : undefined;
-      if (cached && cached.freshUntil > Date.now()) {
-        ctx.count('l1', 'hit');
-        return cached.hit;
-      }
+      const hit = fresh(key);
+      if (hit) return hit.hit;
       ctx.count('l1', 'miss');
-      return (flights.get(key) ?? start(key, arg, cached)).promise;
+      // Past its freshness, the entry may still serve stale-if-error.
+      const stale = ctx.l1Usable() ? l1.get(key) : undefined;
+      return (flights.get(key) ?? start(key, arg, stale)).promise;
     },
+    peek: fresh,
     evict(key) {
       l1.delete(key);
       const flight = flights.get(key);

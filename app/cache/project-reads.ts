@@ -2,6 +2,7 @@ import type { ProjectsRepository } from '../projects/repository.js';
 import type { ListProjectsInput, Project, ProjectPage, ProjectStats } from '../projects/schema.js';
 import { listPage, type ProjectReads } from '../projects/service.js';
 import type { CacheContext } from './context.js';
+import type { Entry } from './entry.js';
 import { createGroup } from './group.js';
 import { listLocation, projectLocation, queryHash, STATS_LOCATION } from './keys.js';
 
@@ -10,6 +11,11 @@ export interface CachedProjectReads extends ProjectReads {
   onMessage(message: string): void;
   /** Drops every L1 entry and detaches every read under way. */
   dropL1(): void;
+  /** Fresh L1 entries only, synchronously: what the fast path answers from. */
+  /** Only projects that exist: a cached 404 is answered by Koa, which owns problem+json. */
+  peekById(id: string): Entry<Project> | undefined;
+  peekList(query: ListProjectsInput): Entry<ProjectPage> | undefined;
+  peekStats(): Entry<ProjectStats> | undefined;
 }
 
 /**
@@ -17,6 +23,8 @@ export interface CachedProjectReads extends ProjectReads {
  * and the stats, so a write evicts that project and all list pages and stats; in
  * Redis those live in one family, `all`, whose token every write replaces.
  */
+const exists = (project: Project | undefined) => project !== undefined;
+
 export function createCachedReads(
   ctx: CacheContext,
   repository: ProjectsRepository,
@@ -39,6 +47,18 @@ export function createCachedReads(
     64 * 1024,
   );
 
+  // The routes hand over one frozen object per distinct query string (list-queries.ts),
+  // so its hash, a SHA-1 of its JSON, is computed once rather than on every hit.
+  const hashes = new WeakMap<ListProjectsInput, string>();
+  const keyOf = (query: ListProjectsInput): string => {
+    let key = hashes.get(query);
+    if (key === undefined) {
+      key = queryHash(query);
+      hashes.set(query, key);
+    }
+    return key;
+  };
+
   const evictLocal = (id: string) => {
     projects.evict(id);
     pages.clear();
@@ -47,8 +67,11 @@ export function createCachedReads(
 
   return {
     getById: (id) => projects.get(id, id),
-    list: (query) => pages.get(queryHash(query), query),
+    list: (query) => pages.get(keyOf(query), query),
     stats: () => stats.get('stats', undefined),
+    peekById: (id) => projects.peek(id, exists) as Entry<Project> | undefined,
+    peekList: (query) => pages.peek(keyOf(query)),
+    peekStats: () => stats.peek('stats'),
     async onWrite(id) {
       evictLocal(id);
       await invalidateShared(id);

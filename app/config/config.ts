@@ -101,6 +101,10 @@ const spec = {
     default: 100,
     desc: 'How often a replica re-reads the cache epoch writes bump while Redis is away (0: never); the staleness bound then',
   }),
+  HTTP_FAST_READS: bool({
+    default: true,
+    desc: 'Answer fresh cache hits of the project reads without Koa (same bytes, log line and metric)',
+  }),
   RATE_LIMIT_SCALE: makeValidator<number>((input) => {
     const n = Number(input);
     if (!Number.isFinite(n) || n <= 0) throw new Error('must be a positive number');

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { StdoutLines } from './stdout-lines.js';
 
 /**
  * One JSON object per line on stdout, as `docker service logs` shows it. Callers pass
@@ -8,7 +9,7 @@ export function createLogger(level: string): winston.Logger {
   return winston.createLogger({
     level,
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Console()],
+    transports: [new StdoutLines()],
   });
 }
 

@@ -9,20 +9,20 @@ import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 import type { Read } from './service.js';
-import { CreateProjectBody, ListProjectsQuery, PatchProjectBody, type Project } from './schema.js';
+import type { ListQueries } from './list-queries.js';
+import { CreateProjectBody, PatchProjectBody, type Project } from './schema.js';
 
 const parseCreate = validator(CreateProjectBody, 'body');
 const parsePatch = validator(PatchProjectBody, 'body');
-const parseList = validator(ListProjectsQuery, 'query');
 
 /** Thin HTTP layer over the projects service: parse, call, shape the response. */
-export function projectsRoutes(deps: Deps): Router {
+export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
   const { projects, auth, limiters } = deps;
   const signedIn = requireUser(auth);
   const router = new Router({ prefix: '/projects' });
 
   router.get('/', async (ctx) => {
-    sendRead(ctx, await projects.list(parseList({ ...ctx.query })));
+    sendRead(ctx, await projects.list(lists.parse(ctx.querystring, () => ctx.query)));
   });
 
   // Registered before '/:id' so "stats" is not taken for an id.
