@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import winston from 'winston';
 import {
   ADMIN_PASSWORD,
   resetData,
@@ -8,21 +6,7 @@ import {
   type TestApp,
 } from '../../support/app-harness.js';
 import { call, signUp } from '../../support/http.js';
-
-/** A real winston JSON logger whose lines land in an array instead of stdout. */
-function capturingLogger(lines: string[]): winston.Logger {
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return winston.createLogger({
-    level: 'info',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Stream({ stream })],
-  });
-}
+import { capturingLogger } from '../../support/logs.js';
 
 describe('health, version, metrics, docs and logs', () => {
   let app: TestApp;
