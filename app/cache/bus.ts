@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'winston';
-import { CHANNEL } from './keys.js';
 
 /**
  * The subscriber side of cross-replica invalidation, on a connection of its own (a
@@ -20,7 +19,8 @@ export interface Bus {
 export function createBus(
   url: string,
   logger: Logger,
-  handlers: { onMessage(message: string): void; onChange(): void },
+  channels: string[],
+  handlers: { onMessage(channel: string, message: string): void; onChange(): void },
 ): Bus {
   const subscriber = new Redis(url, {
     lazyConnect: true,
@@ -39,7 +39,7 @@ export function createBus(
     handlers.onChange();
   };
   subscriber.on('ready', () => {
-    subscriber.subscribe(CHANNEL).then(
+    subscriber.subscribe(...channels).then(
       () => {
         setReady(true);
       },
@@ -54,8 +54,8 @@ export function createBus(
   });
   // Failures show as `close`; without a listener ioredis would print each retry.
   subscriber.on('error', () => undefined);
-  subscriber.on('message', (_channel: string, message: string) => {
-    handlers.onMessage(message);
+  subscriber.on('message', (channel: string, message: string) => {
+    handlers.onMessage(channel, message);
   });
   subscriber.connect().catch(() => undefined);
 

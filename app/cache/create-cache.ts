@@ -10,8 +10,10 @@ import { createBus } from './bus.js';
 import { cacheCounters, type CacheContext } from './context.js';
 import { createDbGate } from './db-gate.js';
 import { createEpochStore } from './epoch.js';
+import { CHANNEL } from './keys.js';
 import { createL2Store } from './l2-store.js';
 import { createCachedReads, type CachedProjectReads } from './project-reads.js';
+import { createWatch } from './watch.js';
 
 export interface ProjectCache {
   reads: CachedProjectReads;
@@ -53,10 +55,10 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
   // Filled in below: the breaker and the bus need to drop L1 before the reads exist.
   const late: { reads?: CachedProjectReads } = {};
   const dropL1 = () => late.reads?.dropL1();
-  const l2 = createL2Store(redis, {
-    owner: randomBytes(6).toString('hex'),
-    leaseMs: config.CACHE_LEASE_MS,
-  });
+  const owner = randomBytes(6).toString('hex');
+  const l2 = createL2Store(redis, { owner, leaseMs: config.CACHE_LEASE_MS });
+  // This replica's own heartbeat channel: no other replica hears its beats.
+  const heartbeat = `${CHANNEL}:hb:${owner}`;
   const announce = (message: string) => l2.publish(message).catch(() => undefined);
 
   const refreshEpoch = async () => {
@@ -76,6 +78,7 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
       await refreshEpoch();
     },
     onOpen: () => {
+      watch.doubt();
       dropL1();
       metrics.cacheBypassed.set(1);
       logger.warn('cache: Redis failing; reading MongoDB directly until it recovers');
@@ -89,12 +92,26 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     },
   });
 
-  const bus = createBus(config.REDIS_URL, logger, {
-    onMessage: (message) => {
-      if (message === 'epoch') void refreshEpoch().catch(() => undefined);
+  const bus = createBus(config.REDIS_URL, logger, [CHANNEL, heartbeat], {
+    onMessage: (channel, message) => {
+      if (channel === heartbeat) watch.echo();
+      else if (message === 'epoch') void refreshEpoch().catch(() => undefined);
       else late.reads?.onMessage(message);
     },
-    onChange: dropL1,
+    onChange: () => {
+      watch.doubt();
+      dropL1();
+    },
+  });
+
+  const watch = createWatch({
+    heartbeatMs: config.CACHE_HEARTBEAT_MS,
+    fastPollMs: config.CACHE_EPOCH_POLL_MS,
+    idlePollMs: config.CACHE_EPOCH_IDLE_POLL_MS,
+    connected: () => bus.ready && breaker.isClosed,
+    publish: () => redis.publish(heartbeat, '').then(() => undefined),
+    refreshEpoch,
+    onDoubt: dropL1,
   });
 
   const ctx: CacheContext = {
@@ -110,7 +127,7 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     breaker,
     db: createDbGate(config.CACHE_DB_COOLDOWN_MS, deps.db.client),
     epoch: () => epoch,
-    l1Usable: () => bus.ready && breaker.isClosed,
+    l1Usable: () => watch.trusted(),
     count: cacheCounters(metrics),
   };
 
@@ -134,11 +151,6 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
 
   const reads = createCachedReads(ctx, deps.repository, invalidateShared);
   late.reads = reads;
-  const poll =
-    config.CACHE_EPOCH_POLL_MS > 0
-      ? setInterval(() => void refreshEpoch().catch(() => undefined), config.CACHE_EPOCH_POLL_MS)
-      : undefined;
-  poll?.unref();
 
   return {
     reads,
@@ -149,7 +161,7 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
       await announce('epoch');
     },
     async close() {
-      clearInterval(poll);
+      watch.stop();
       breaker.stop();
       await bus.close();
       if (redis.status === 'ready') await redis.quit().catch(() => undefined);

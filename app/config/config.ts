@@ -99,7 +99,15 @@ const spec = {
   }),
   CACHE_EPOCH_POLL_MS: positiveInt({
     default: 100,
-    desc: 'How often a replica re-reads the cache epoch writes bump while Redis is away (0: never); the staleness bound then',
+    desc: 'While Redis is in doubt, how often a replica re-reads the cache epoch writes then bump (0: never)',
+  }),
+  CACHE_EPOCH_IDLE_POLL_MS: positiveInt({
+    default: 1000,
+    desc: 'While Redis is healthy, how often a replica re-reads the cache epoch anyway (0: never)',
+  }),
+  CACHE_HEARTBEAT_MS: positiveInt({
+    default: 50,
+    desc: 'How often a replica proves through Redis pub/sub that it hears invalidations; silent for 2 of these, L1 is not trusted',
   }),
   HTTP_FAST_READS: bool({
     default: true,

@@ -60,17 +60,19 @@ export async function createProject(
 }
 
 /** MongoDB `find` commands FerretDB has served so far, from its Prometheus endpoint. */
-export async function ferretFinds(): Promise<number> {
+export function ferretFinds(): Promise<number> {
+  return ferretRequests((line) => line.includes('command="find"'));
+}
+
+/** Commands FerretDB has served so far whose counter line `pick` selects (all by default). */
+export async function ferretRequests(pick: (line: string) => boolean = () => true) {
   const url = testServers().ferretdbMetricsUrl;
   if (url === undefined)
     throw new Error('FerretDB metrics are only there when the tests run FerretDB');
   const text = await (await fetch(url)).text();
   return text
     .split('\n')
-    .filter(
-      (line) =>
-        line.startsWith('ferretdb_client_requests_total{') && line.includes('command="find"'),
-    )
+    .filter((line) => line.startsWith('ferretdb_client_requests_total{') && pick(line))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
