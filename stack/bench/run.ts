@@ -1,14 +1,15 @@
-// `make bench`: the six servers of issue 3 (plus one diagnostic variant of (4)) side by side, same load generator (wrk, one
+// `make bench`: the servers of issues 3 and 9 side by side, same load generator (wrk, one
 // thread, pinned to its own CPU), same connections, warm-up first, then rounds that
 // alternate the servers so drift (thermal, noisy neighbours) hits them all alike.
 // Started by stack/bench.sh, which owns Redis and FerretDB and cleans up.
-import { Redis } from 'ioredis';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { halfRateLatency, rssOverRequests } from './extra.js';
-import { memory, stop } from './processes.js';
+import { startAll } from './lineup.js';
+import { cpuSeconds, memory, stop } from './processes.js';
+import { profileCached } from './profile.js';
 import { writeReport, type Row } from './report.js';
-import { baseline, groundwork, nginx, seedProject, type BenchEnv, type Server } from './servers.js';
+import type { BenchEnv, Server } from './servers.js';
 import { wrk, type WrkResult } from './wrk.js';
 
 const settings = {
@@ -18,6 +19,8 @@ const settings = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
   rssRequests: Number(process.env.BENCH_RSS_REQUESTS ?? 1_000_000),
 };
+
+type Run = WrkResult & { cpuUs: number };
 
 async function main(): Promise<void> {
   const env: BenchEnv = {
@@ -33,29 +36,38 @@ async function main(): Promise<void> {
     await check(servers);
     const load = (url: string, seconds: number) =>
       wrk({ url, seconds, connections: settings.connections, cpus: env.sideCpu });
+    // CPU time of the server process per request: steadier than req/s on a shared host.
+    const timed = async (s: Server, seconds: number): Promise<Run> => {
+      const before = cpuSeconds(s.node.pid);
+      const result = await load(s.url, seconds);
+      return { ...result, cpuUs: ((cpuSeconds(s.node.pid) - before) * 1e6) / result.requests };
+    };
     for (const s of servers) await load(s.url, settings.warmupSeconds);
-    const runs = new Map<string, WrkResult[]>(servers.map((s) => [s.key, []]));
+    const runs = new Map<string, Run[]>(servers.map((s) => [s.key, []]));
     for (let round = 0; round < settings.rounds; round += 1) {
       for (const s of rotate(servers, round)) {
-        const result = await load(s.url, settings.seconds);
+        const result = await timed(s, settings.seconds);
         runs.get(s.key)?.push(result);
-        log(`round ${round + 1} ${s.key}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms} ms`);
+        log(
+          `round ${round + 1} ${s.key}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms} ms, ${result.cpuUs.toFixed(1)} us CPU/req`,
+        );
       }
     }
     const rows = servers.map((s) => row(s, runs.get(s.key) ?? []));
-    const cached = servers.find((s) => s.key === 'groundwork');
-    if (!cached) throw new Error('no groundwork server');
+    const cached = byKey(servers, 'groundwork');
     const peak = rows.find((r) => r.key === 'groundwork')?.rps ?? 0;
     const half = await halfRateLatency(cached.url, peak / 2, settings.connections);
     // The same fixed rate against (1): what the generator and this host add on their own.
-    const bareUrl = servers.find((s) => s.key === 'bare')?.url ?? cached.url;
-    const floor = await halfRateLatency(bareUrl, peak / 2, settings.connections);
+    const floor = await halfRateLatency(byKey(servers, 'bare').url, peak / 2, settings.connections);
     const rss = await rssOverRequests(cached, settings.rssRequests, load);
+    const path = new URL(cached.url).pathname;
+    const profile = await profileCached(env, path, 10, load);
+    const report = { settings, rows, half, floor, rss, profile };
     writeFileSync(
       join(env.dir, 'results.json'),
-      JSON.stringify({ settings, rows, half, floor, rss }, null, 2),
+      JSON.stringify({ ...report, runs: Object.fromEntries(runs) }, null, 2),
     );
-    await writeReport(env.dir, { settings, rows, half, floor, rss });
+    await writeReport(env.dir, report);
   } finally {
     for (const s of servers) {
       if (s.extra) await stop(s.extra);
@@ -64,97 +76,50 @@ async function main(): Promise<void> {
   }
 }
 
-async function startAll(env: BenchEnv): Promise<Server[]> {
-  const cached = await groundwork(env, {});
-  const direct = await groundwork(env, { CACHE_ENABLED: 'false' });
-  const behind = await groundwork(env, { TRUST_PROXY: 'true' });
-  // Not one of the six: (4) without its per-request log line, to show what that costs.
-  const quiet = await groundwork(env, { LOG_LEVEL: 'warn' });
-  const id = await seedProject(cached.url);
-  const path = `/projects/${id}`;
-  const body = Buffer.from(await (await fetch(cached.url + path)).arrayBuffer());
-  const bodyFile = join(env.dir, 'body.json');
-  writeFileSync(bodyFile, body);
-  const redis = new Redis(env.redisUrl);
-  await redis.set('bench:project', body);
-  redis.disconnect();
-  const bare = await baseline(env, 'bare-http', { BODY_FILE: bodyFile });
-  const bareRedis = await baseline(env, 'bare-redis', { REDIS_URL: env.redisUrl });
-  const koa = await baseline(env, 'koa-minimal', { BODY_FILE: bodyFile });
-  const edge = await nginx(env, behind.port);
-  return [
-    {
-      key: 'bare',
-      label: '(1) node:http, bytes from memory',
-      url: bare.url + path,
-      node: bare.child,
-    },
-    {
-      key: 'bare-redis',
-      label: '(2) node:http + 1 ioredis GET',
-      url: bareRedis.url + path,
-      node: bareRedis.child,
-    },
-    { key: 'koa', label: '(3) Koa + @koa/router, memory', url: koa.url + path, node: koa.child },
-    {
-      key: 'groundwork',
-      label: '(4) groundwork, cached (L1 hit)',
-      url: cached.url + path,
-      node: cached.child,
-    },
-    {
-      key: 'no-request-log',
-      label: "(4') as (4), no request log",
-      url: quiet.url + path,
-      node: quiet.child,
-    },
-    {
-      key: 'no-cache',
-      label: '(5) groundwork, cache off',
-      url: direct.url + path,
-      node: direct.child,
-    },
-    {
-      key: 'nginx',
-      label: '(6) groundwork via nginx',
-      url: edge.url + path,
-      node: behind.child,
-      extra: edge.child,
-    },
-  ];
-}
-
-/** Every server must answer the same bytes before any is timed. */
+/** Every server of a group must answer the same bytes before any is timed. */
 async function check(servers: Server[]): Promise<void> {
-  const bodies = await Promise.all(
-    servers.map(async (s) => {
-      const response = await fetch(s.url);
-      if (response.status !== 200) throw new Error(`${s.key}: status ${response.status}`);
-      return (await response.text()).length;
-    }),
-  );
-  if (new Set(bodies).size !== 1)
-    throw new Error(`servers answer different bodies: ${bodies.join(', ')}`);
-  log(`all ${servers.length} answer the same ${bodies[0]}-byte body`);
+  for (const group of new Set(servers.map((s) => s.group))) {
+    const members = servers.filter((s) => s.group === group);
+    const bodies = await Promise.all(
+      members.map(async (s) => {
+        const response = await fetch(s.url);
+        if (response.status !== 200) throw new Error(`${s.key}: status ${response.status}`);
+        return await response.text();
+      }),
+    );
+    if (new Set(bodies).size !== 1)
+      throw new Error(
+        `${group}: servers answer different bodies (${members.map((s) => s.key).join(', ')})`,
+      );
+    log(`${members.length} servers answer the same ${bodies[0]?.length}-byte body for ${group}`);
+  }
 }
 
-function row(server: Server, results: WrkResult[]): Row {
+function row(server: Server, results: Run[]): Row {
   return {
     key: server.key,
     label: server.label,
     rps: median(results.map((r) => r.rps)),
+    rounds: results.map((r) => r.rps),
     p50Ms: median(results.map((r) => r.p50Ms)),
     p99Ms: median(results.map((r) => r.p99Ms)),
+    cpuUs: median(results.map((r) => r.cpuUs)),
     peakRssMb: memory(server.node.pid).peakMb,
     errors: results.reduce((sum, r) => sum + r.errors, 0),
   };
+}
+
+function byKey(servers: Server[], key: string): Server {
+  const found = servers.find((s) => s.key === key);
+  if (!found) throw new Error(`no server ${key}`);
+  return found;
 }
 
 function rotate<T>(items: T[], by: number): T[] {
   return [...items.slice(by % items.length), ...items.slice(0, by % items.length)];
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }

@@ -9,6 +9,8 @@ export interface Server {
   key: string;
   label: string;
   url: string;
+  /** Servers of one group must answer the same bytes. */
+  group: string;
   /** The Node process whose memory is reported (for nginx: the replica behind it). */
   node: ChildProcess;
   extra?: ChildProcess;
@@ -26,11 +28,15 @@ export interface BenchEnv {
 const ADMIN_PASSWORD = 'bench-admin-password-not-secret';
 
 /** A groundwork replica as production runs it: compiled, JSON logs at info (to /dev/null). */
-export async function groundwork(env: BenchEnv, extra: Record<string, string>) {
+export async function groundwork(
+  env: BenchEnv,
+  extra: Record<string, string>,
+  nodeArgs: string[] = [],
+) {
   const port = await freePort();
   const child = start(
     env.serverCpu,
-    ['node', join(env.root, 'dist/app/main.js')],
+    ['node', ...nodeArgs, join(env.root, 'dist/app/main.js')],
     {
       NODE_ENV: 'production',
       PORT: String(port),
