@@ -5,9 +5,14 @@
  * L1 is only safe while invalidations reach this replica. A closed subscriber socket
  * shows at once, but a stalled Redis does not: the socket stays open and silent. So
  * every `heartbeatMs` the replica publishes on a channel only it subscribes to, and
- * counts Redis healthy while that echo came back within two intervals. Redis
- * delivers messages in the order it ran the PUBLISHes, so an echo also proves that
- * every invalidation published before it has arrived.
+ * counts Redis healthy until two beats in a row have not come back. Redis delivers
+ * messages in the order it ran the PUBLISHes, so an echo also proves that every
+ * invalidation published before it has arrived.
+ *
+ * Beats are counted, not timed: a replica that is itself starved of CPU (a loaded
+ * host, a container's CPU quota) runs its timers late, and its echo then waits unread
+ * in the socket; timing the echo would take that for a Redis stall and drop L1 just
+ * when the replica can least afford it.
  *
  * A write that cannot invalidate through Redis bumps the epoch in MongoDB instead. It
  * failed because Redis stalled or went away, which every other replica's heartbeat
@@ -39,12 +44,12 @@ export interface Watch {
 }
 
 export function createWatch(o: WatchOptions): Watch {
-  let lastEcho = -Infinity;
+  let unanswered = 0;
   let confirmed = false;
   let stopped = false;
   let polling = false;
   let timer: NodeJS.Timeout | undefined;
-  const healthy = () => o.connected() && Date.now() - lastEcho <= 2 * o.heartbeatMs;
+  const healthy = () => o.connected() && unanswered < 2;
 
   const doubt = () => {
     if (!confirmed) return;
@@ -68,10 +73,14 @@ export function createWatch(o: WatchOptions): Watch {
     if (next > 0) schedule(next);
   };
 
-  const beat = setInterval(() => {
-    if (confirmed && !healthy()) doubt();
-    o.publish().catch(() => undefined);
-  }, Math.max(10, o.heartbeatMs));
+  const beat = setInterval(
+    () => {
+      if (confirmed && !healthy()) doubt();
+      unanswered += 1;
+      o.publish().catch(() => undefined);
+    },
+    Math.max(10, o.heartbeatMs),
+  );
   beat.unref();
   o.publish().catch(() => undefined);
   if (o.fastPollMs > 0) schedule(0);
@@ -82,7 +91,9 @@ export function createWatch(o: WatchOptions): Watch {
       return confirmed;
     },
     echo() {
-      lastEcho = Date.now();
+      unanswered = 0;
+      // Unconfirmed (starting, or Redis just back): confirm now rather than a poll later.
+      if (!confirmed && !polling && o.fastPollMs > 0) schedule(0);
       // With polling off, nothing else would ever confirm the epoch.
       if (o.fastPollMs === 0 && o.connected()) confirmed = true;
     },

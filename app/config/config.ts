@@ -107,7 +107,7 @@ const spec = {
   }),
   CACHE_HEARTBEAT_MS: positiveInt({
     default: 50,
-    desc: 'How often a replica proves through Redis pub/sub that it hears invalidations; silent for 2 of these, L1 is not trusted',
+    desc: 'How often a replica proves through Redis pub/sub that it hears invalidations; 2 beats unanswered, L1 is not trusted',
   }),
   HTTP_FAST_READS: bool({
     default: true,

@@ -84,6 +84,6 @@ describe('request log line and metrics shape', () => {
       `http_request_duration_seconds_count{${labels}} <n>`,
     ]);
     expect(text).to.contain('# TYPE cache_events_total counter');
-    expect(text).to.match(/^cache_events_total\{tier="l1",result="hit"\} \d+$/m);
+    expect(text).to.match(/^cache_events_total\{tier="l[12]",result="hit"\} \d+$/m);
   });
 });
