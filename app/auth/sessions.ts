@@ -47,14 +47,16 @@ export interface Sessions {
  */
 export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs = 0): Sessions {
   // Each command here is idempotent (GET, SET of a fresh key, DEL), so one that failed
-  // because the connection dropped under it is simply sent again once it is back.
+  // is sent once more: after the connection is back if it dropped under it, or at
+  // once if it timed out (a starved CPU during a rolling update once made one session
+  // check miss REDIS_TIMEOUT_MS and answer a write 503).
   async function unavailableOnFailure<T>(command: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       await awaitReady(redis, reconnectWaitMs);
       try {
         return await command();
       } catch {
-        if (attempt >= 2 || redis.status === 'ready') {
+        if (attempt >= 2) {
           throw new UnavailableError('The session store is unavailable; retry shortly');
         }
       }

@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitForPort } from '../support/ports.js';
+import { ROOT } from './stack-file.js';
+
+/**
+ * A replica that drops the first connection of every request line it has not seen
+ * yet without answering (as one that dies mid-request does) and answers the next
+ * try: nginx, with only this one upstream, has no next upstream to fail over to.
+ */
+function flakyReplica(seen: string[]): Server {
+  return createServer((socket) => {
+    socket.once('data', (chunk) => {
+      const line = chunk.toString().split('\r\n')[0]!;
+      seen.push(line);
+      if (seen.filter((l) => l === line).length === 1) socket.destroy();
+      else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+    });
+  });
+}
+
+describe('nginx: a read that found no replica is tried once more', () => {
+  const seen: string[] = [];
+  let replica: Server;
+  let nginx: ChildProcess;
+  let dir: string;
+  let url: string;
+  before(async function (this: Mocha.Context) {
+    this.timeout(20000);
+    const upstream = await freePort();
+    const listen = await freePort();
+    replica = flakyReplica(seen);
+    await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
+    dir = mkdtempSync(join(tmpdir(), 'nginx-read-again-'));
+    execFileSync('bash', [join(ROOT, 'nginx/render.sh'), 'check', join(dir, 'nginx.conf')], {
+      env: {
+        ...process.env,
+        NGINX_RUNTIME_DIR: dir,
+        UPSTREAM_ADDRS: `127.0.0.1:${upstream}`,
+        NGINX_LISTEN: `127.0.0.1:${listen}`,
+      },
+    });
+    nginx = spawn('nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: 'ignore',
+    });
+    await waitForPort(listen, 10000);
+    url = `http://127.0.0.1:${listen}`;
+  });
+  after(() => {
+    nginx.kill('SIGKILL');
+    replica.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when a GET gets no answer from the only replica, then nginx asks again and the client gets 200', async () => {
+    const reply = await fetch(`${url}/projects/once`);
+    expect(reply.status).to.equal(200);
+    expect(seen.filter((line) => line.startsWith('GET /projects/once '))).to.have.length(2);
+  });
+
+  it('when a POST gets no answer, then it is not sent again and the client gets the 502 problem', async () => {
+    const reply = await fetch(`${url}/projects`, { method: 'POST', body: '{}' });
+    expect(reply.status).to.equal(502);
+    expect(reply.headers.get('content-type')).to.match(/^application\/problem\+json/);
+    expect(seen.filter((line) => line.startsWith('POST /projects '))).to.have.length(1);
+  });
+});
