@@ -68,22 +68,37 @@ describe('fast path for cached reads', function () {
 
   const answeredFast = () => peeks.flatMap((p) => p.returnValues).filter(Boolean).length;
 
+  /**
+   * `same()` for a request the fast replica must answer on its fast path. Its
+   * in-process cache is trusted only while its Redis heartbeat is answered, and a
+   * starved CPU (CI with Docker builds beside it) can put that in doubt for a moment,
+   * when the replica rightly answers through Koa instead: so ask again, a bounded
+   * number of times, comparing bytes every time, until the fast path answered.
+   */
+  async function sameFast(path: string, headers: Record<string, string> = {}) {
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      const before = answeredFast();
+      const raw = await same(path, headers);
+      if (answeredFast() > before) return raw;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    throw new Error(`${path} was never answered on the fast path`);
+  }
+
   it('when a cached project is read, then the hit, its log line and metric match Koa’s byte for byte', async () => {
-    const before = answeredFast();
-    expect(await same(`/projects/${ids.hit}`)).to.match(/^HTTP\/1.1 200 OK\r\n.*X-Cache: HIT/s);
-    expect(await same(`/projects/${ids.hit}`, { 'If-None-Match': '"1"' })).to.match(
+    expect(await sameFast(`/projects/${ids.hit}`)).to.match(/^HTTP\/1.1 200 OK\r\n.*X-Cache: HIT/s);
+    expect(await sameFast(`/projects/${ids.hit}`, { 'If-None-Match': '"1"' })).to.match(
       /^HTTP\/1.1 304/,
     );
-    expect(await same(`/projects/${ids.hit}`, { 'If-None-Match': 'W/"0", "1"' })).to.match(/ 304 /);
-    expect(await same(`/projects/${ids.hit}`, { 'If-None-Match': '"7"' })).to.match(/ 200 OK/);
-    expect(answeredFast() - before, 'answered on the fast path').to.equal(4);
+    expect(await sameFast(`/projects/${ids.hit}`, { 'If-None-Match': 'W/"0", "1"' })).to.match(
+      / 304 /,
+    );
+    expect(await sameFast(`/projects/${ids.hit}`, { 'If-None-Match': '"7"' })).to.match(/ 200 OK/);
   });
 
   it('when a cached list page or the stats are read, then the hits match Koa’s byte for byte', async () => {
-    const before = answeredFast();
-    expect(await same('/projects?limit=20')).to.match(/X-Cache: HIT/);
-    expect(await same('/projects/stats')).to.match(/X-Cache: HIT/);
-    expect(answeredFast() - before, 'answered on the fast path').to.equal(2);
+    expect(await sameFast('/projects?limit=20')).to.match(/X-Cache: HIT/);
+    expect(await sameFast('/projects/stats')).to.match(/X-Cache: HIT/);
   });
 
   it('when no X-Request-ID is sent, then a fresh id is made, echoed and logged alike', async () => {
