@@ -26,9 +26,10 @@ export function withoutEncryption(stack: RenderedStack): RenderedStack {
   const networks = Object.fromEntries(
     Object.entries(stack.networks ?? {}).map(([name, network]) => {
       if (!network?.driver_opts) return [name, network];
-      const { encrypted: _dropped, ...opts } = network.driver_opts;
-      const { driver_opts: _all, ...rest } = network;
-      return [name, Object.keys(opts).length > 0 ? { ...rest, driver_opts: opts } : rest];
+      const copy: Network = { ...network, driver_opts: { ...network.driver_opts } };
+      delete copy.driver_opts?.encrypted;
+      if (Object.keys(copy.driver_opts ?? {}).length === 0) delete copy.driver_opts;
+      return [name, copy];
     }),
   );
   return { ...stack, networks };
