@@ -65,6 +65,12 @@ up() {
     DOCKER_HOST="tcp://$(node_ip 1):2375" show_tasks "$stack"
     exit 1
   }
+  # Swarm places tasks only when it starts them: a node that was away comes back empty.
+  # A forced update (start-first, one at a time) places them over the nodes again.
+  if ! web_spread "$nodes"; then
+    echo "cluster: web is not one replica per node; rebalancing (rolling, start-first)"
+    node_docker 1 service update --detach=false --quiet --force "${stack}_web" >/dev/null
+  fi
   : >.local/cluster/endpoints
   for n in $(seq "$nodes"); do
     poll "the nginx of $(node_name "$n") answers" 60 answers "$n"
