@@ -98,37 +98,44 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     const victim = byNode[cluster.name(3)] ? 3 : 2;
     expect(byNode[cluster.name(victim)], 'the node to kill runs a web replica').to.be.at.least(1);
     let recoveredMs = 0;
-    const result = await underLoad(
-      'kill',
-      [1, 2, 3].filter((n) => n !== victim),
-      async () => {
-        await pause(5000);
-        const killed = Date.now();
-        await cluster.kill(victim);
-        await waitFor('web back to 3 running replicas', 90000, async () =>
-          (await cluster.webRunning()) === 3 && !(await cluster.webByNode())[cluster.name(victim)]
-            ? true
-            : undefined,
-        );
-        recoveredMs = Date.now() - killed;
-        await pause(10000);
-      },
-    );
-    console.log(`      web back to 3 replicas ${(recoveredMs / 1000).toFixed(1)} s after the kill`);
-    expect(result.failedReads).to.deep.equal([]);
-    expect(await missing(cluster, 'kill', result.acked)).to.deep.equal([]);
-    // Two of three managers left: still a quorum, so the swarm accepts a change.
-    const stamp = Date.now().toString();
-    await cluster.docker([
-      'service',
-      'update',
-      '--detach',
-      '--label-add',
-      `probe=${stamp}`,
-      'groundwork_web',
-    ]);
-    expect(await cluster.serviceLabel('probe')).to.equal(stamp);
-    await cluster.start(victim);
+    try {
+      const result = await underLoad(
+        'kill',
+        [1, 2, 3].filter((n) => n !== victim),
+        async () => {
+          await pause(5000);
+          const killed = Date.now();
+          await cluster.kill(victim);
+          await waitFor('web back to 3 running replicas', 90000, async () =>
+            (await cluster.webRunning()) === 3 && !(await cluster.webByNode())[cluster.name(victim)]
+              ? true
+              : undefined,
+          );
+          recoveredMs = Date.now() - killed;
+          await pause(10000);
+        },
+      );
+      console.log(
+        `      web back to 3 replicas ${(recoveredMs / 1000).toFixed(1)} s after the kill`,
+      );
+      // Two of three managers left: still a quorum, so the swarm accepts a change.
+      const stamp = Date.now().toString();
+      const label = `probe=${stamp}`;
+      await cluster.docker([
+        'service',
+        'update',
+        '--detach',
+        '--label-add',
+        label,
+        'groundwork_web',
+      ]);
+      expect(await cluster.serviceLabel('probe')).to.equal(stamp);
+      expect(await missing(cluster, 'kill', result.acked)).to.deep.equal([]);
+      expect(result.failedReads).to.deep.equal([]);
+    } finally {
+      // Whatever failed, the machine boots again for the tests after this one.
+      await cluster.start(victim);
+    }
   });
 });
 

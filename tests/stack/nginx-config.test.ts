@@ -73,6 +73,8 @@ describe('nginx config', () => {
   it('gives up on a silent replica after 5 s for reads only, so a dead node costs a read a retry, not a 504', () => {
     expect(stack).to.match(/if \(\$request_method ~ \^\(GET\|HEAD\)\$\) \{\s*return 418;\s*\}/);
     expect(stack).to.match(/error_page 418 = @read;/);
+    // Else a read's own 502/504 would skip the problem+json error pages.
+    expect(stack).to.match(/recursive_error_pages on;/);
     expect(stack).to.match(
       /location @read \{\s*proxy_read_timeout 5s;\s*proxy_pass http:\/\/web;\s*\}/,
     );

@@ -114,7 +114,7 @@ export function sharedCluster(): Promise<Cluster> {
     const cluster = new Cluster();
     started = cluster;
     const output = await cluster.up();
-    console.log(`      ${output.split('\n').find((l) => l.startsWith('cluster: ')) ?? ''}`);
+    console.log(`      ${output.split('\n').find((l) => l.includes(' converged in ')) ?? ''}`);
     return cluster;
   })();
   return shared;
