@@ -5,7 +5,8 @@ STACK ?= groundwork
 N ?= 3
 
 .PHONY: help install build test lint typecheck format-check bench \
-        up down ps logs logs-since rollout rollback scale secrets swarm swarm-rollout swarm-down
+        up down ps logs logs-since rollout rollback scale secrets swarm swarm-rollout swarm-down \
+        cluster cluster-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -63,3 +64,9 @@ swarm-rollout: ## Build a new image and roll it out to `make swarm`'s stack, as 
 
 swarm-down: ## Remove `make swarm`'s stack with its volumes, configs and secrets (images kept)
 	@bash stack/swarm.sh down $(STACK)
+
+cluster: install ## The stack on CLUSTER_NODES (3) Swarm nodes, each a container with its own engine; prints one nginx URL per node
+	@bash stack/cluster.sh up
+
+cluster-down: ## Remove `make cluster`'s node containers, their volumes and network (images kept)
+	@bash stack/cluster.sh down

@@ -2,7 +2,8 @@
 # `make up`: deploy groundwork to Docker Swarm from nothing, or redeploy it.
 #   swarm init if needed -> data-node label -> missing secrets -> image -> stack deploy
 # Safe to run again: each step keeps what exists, and the deploy is a rolling update.
-# IMAGE_VERSION overrides the image tag (default: git describe of the working tree).
+# IMAGE_VERSION overrides the image tag (default: git describe of the working tree);
+# IMAGE deploys an image that is built already, skipping the build.
 # `make swarm` runs this same script with the offline settings (stack/swarm.sh).
 set -euo pipefail
 shopt -s inherit_errexit
@@ -28,9 +29,14 @@ fi
 
 bash secrets/create.sh
 
-version="${IMAGE_VERSION:-$(image_version)}"
-image="$(image_ref "$version")"
-build_image "$image" "$version"
+if [[ -n "${IMAGE:-}" ]]; then
+  # An image built (and pushed, or loaded on every node) already, as rollout.sh takes it.
+  image="$IMAGE"
+else
+  version="${IMAGE_VERSION:-$(image_version)}"
+  image="$(image_ref "$version")"
+  build_image "$image" "$version"
+fi
 export GROUNDWORK_IMAGE="$image"
 
 # The committed stack rendering must match the template; re-render to be sure.

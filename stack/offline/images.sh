@@ -7,6 +7,8 @@
 #   groundwork-offline/nginx   nginx >= 1.27.3 (sid), for `resolve`
 #   groundwork-offline/redis   Redis 7.0 (bookworm)
 #   groundwork-offline/mongo   FerretDB v1.24 with SCRAM auth, standing in for mongo:7.0
+#   groundwork-offline/dind    a Docker engine to run as a Swarm node (`make cluster`
+#                              only: `images.sh dind` builds just this one)
 #
 # Each Debian base is a `debootstrap --variant=minbase` rootfs turned into an image
 # with `docker import`; each stand-in is a small Dockerfile beside this script. An image
@@ -78,6 +80,11 @@ standin() {
   }
 }
 
+if [[ "${1:-}" == dind ]]; then
+  standin dind bookworm
+  log "ready"
+  exit 0
+fi
 if [[ ! -x "$ferretdb" ]]; then
   echo "offline-images: no FerretDB binary at $ferretdb (make install builds it)" >&2
   exit 1

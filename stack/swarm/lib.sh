@@ -51,9 +51,19 @@ export_config_digests() {
 
 # The stack files to deploy: docker-stack.yml, then STACK_OVERRIDE if set (make swarm
 # sets it to the offline override), as `-c FILE` arguments in STACK_FILE_ARGS.
+# STACK_UNENCRYPTED=true (make cluster only) deploys instead the merged, interpolated
+# stack with the overlays' `encrypted` option removed: the cluster's nodes share a
+# kernel without IPsec (xfrm), and a second stack file cannot delete a key
+# (stack/cluster/unencrypted-stack.ts says more). The file is .local/stack.rendered.yml.
 stack_file_args() {
   STACK_FILE_ARGS=(-c docker-stack.yml)
   if [[ -n "${STACK_OVERRIDE:-}" ]]; then STACK_FILE_ARGS+=(-c "$STACK_OVERRIDE"); fi
+  if [[ "${STACK_UNENCRYPTED:-}" == true ]]; then
+    mkdir -p .local
+    docker stack config "${STACK_FILE_ARGS[@]}" >.local/stack.merged.yml
+    node --import tsx stack/cluster/unencrypted-stack.ts <.local/stack.merged.yml >.local/stack.rendered.yml
+    STACK_FILE_ARGS=(-c .local/stack.rendered.yml)
+  fi
 }
 
 # poll DESCRIPTION SECONDS COMMAND...: runs COMMAND every 2 s until it succeeds; after

@@ -70,6 +70,20 @@ describe('nginx config', () => {
     expect(directives(stack).join('\n')).to.not.include('non_idempotent');
   });
 
+  it('gives up on a silent replica after 5 s for reads only, so a dead node costs a read a retry, not a 504', () => {
+    expect(stack).to.match(/if \(\$request_method ~ \^\(GET\|HEAD\)\$\) \{\s*return 418;\s*\}/);
+    expect(stack).to.match(/error_page 418 = @read;/);
+    // Else a read's own 502/504 would skip the problem+json error pages.
+    expect(stack).to.match(/recursive_error_pages on;/);
+    expect(stack).to.match(
+      /location @read \{\s*proxy_read_timeout 5s;\s*proxy_pass http:\/\/web;\s*\}/,
+    );
+    const timeouts = directives(stack).filter((line) => line.startsWith('proxy_read_timeout '));
+    // Writes keep the 15 s the web service's stop_grace_period counts on.
+    expect(timeouts).to.deep.equal(['proxy_read_timeout 15s;', 'proxy_read_timeout 5s;']);
+    expect(Number(/proxy_next_upstream_timeout (\d+)s;/.exec(stack)?.[1])).to.be.greaterThan(5);
+  });
+
   it('passes the client address, the request id and keeps upstream connections alive', () => {
     expect(stack).to.include('proxy_set_header X-Real-IP $remote_addr;');
     expect(stack).to.include('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');

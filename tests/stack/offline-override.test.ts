@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { readStack, ROOT, type StackFile } from './stack-file.js';
+import { normalize, readStack, ROOT, type StackFile } from './stack-file.js';
 
 const OVERRIDE = 'stack/offline/docker-stack.offline.yml';
 
@@ -19,20 +19,6 @@ function lists(value: unknown, path = ''): string[] {
   if (Array.isArray(value)) return [path];
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, child]) => lists(child, `${path}.${key}`));
-}
-
-/**
- * Merging keys secrets, volumes and ports by name and may reorder them; their order
- * means nothing. Lists of strings (a healthcheck's test, a command) keep their order.
- */
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map(normalize);
-    if (items.every((item) => typeof item === 'string')) return items;
-    return items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  }
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, normalize(child)]));
 }
 
 describe('the offline override (stack/offline/docker-stack.offline.yml)', () => {

@@ -57,3 +57,17 @@ export function seconds(duration: string | undefined): number {
   const unit = { h: 3600, m: 60, s: 1, ms: 0.001 } as const;
   return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u as keyof typeof unit], 0);
 }
+
+/**
+ * Merging keys secrets, volumes and ports by name and may reorder them; their order
+ * means nothing. Lists of strings (a healthcheck's test, a command) keep their order.
+ */
+export function normalize(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(normalize);
+    if (items.every((item) => typeof item === 'string')) return items;
+    return items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, normalize(child)]));
+}

@@ -19,7 +19,11 @@ export async function listAll(client: Client, text: string): Promise<Record<stri
 }
 
 /** Ids among `acked` that a listing of the projects named after `tag` does not show. */
-export async function missing(swarm: Swarm, tag: string, acked: string[]): Promise<string[]> {
+export async function missing(
+  swarm: Pick<Swarm, 'url'>,
+  tag: string,
+  acked: string[],
+): Promise<string[]> {
   const client = new Client(swarm.url, '127.0.0.1');
   try {
     const found = new Set((await listAll(client, tag)).map((item) => item.id));
