@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
 
 describe('e2e swarm: rolling update (make swarm-rollout)', () => {
   let swarm: Swarm;
   let load: Load;
+  let original: string[];
   const tag = `rollout${process.pid}`;
   before(async function (this: Mocha.Context) {
     this.timeout(900000);
@@ -21,6 +22,7 @@ describe('e2e swarm: rolling update (make swarm-rollout)', () => {
   it('when web is rolled out to a new image under steady reads and writes, then no request fails, every acknowledged write is readable and every replica runs the new version', async function (this: Mocha.Context) {
     this.timeout(600000);
     const version = `e2e-rollout-${Date.now().toString(36)}`;
+    original = await replicaVersions(swarm);
     load.start(500000);
     await sleep(3000);
     const started = Date.now();
@@ -41,5 +43,27 @@ describe('e2e swarm: rolling update (make swarm-rollout)', () => {
       [],
     );
     expect(await replicaVersions(swarm)).to.deep.equal([version, version, version]);
+  });
+
+  it('when make rollback follows, then every replica serves the previous version again and no request fails', async function (this: Mocha.Context) {
+    this.timeout(600000);
+    const again = new Load(swarm.url, `rollback${process.pid}`, await e2eUsers(swarm));
+    try {
+      await again.prepare();
+      again.start(500000);
+      await sleep(2000);
+      const started = Date.now();
+      await sh('make', ['rollback']);
+      await swarm.converged('web');
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      await sleep(2000);
+      const result = await again.stop();
+      console.log(`      make rollback in ${seconds} s: ${again.summary()}`);
+      expect(result.failedReads, 'failed reads').to.deep.equal([]);
+      expect(result.failedWrites, 'failed writes').to.deep.equal([]);
+      expect(await replicaVersions(swarm)).to.deep.equal(original);
+    } finally {
+      again.close();
+    }
   });
 });

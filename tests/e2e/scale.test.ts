@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { e2eUsers } from './support/checks.js';
+import { Load } from './support/load.js';
+import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
+
+describe('e2e swarm: make scale', () => {
+  let swarm: Swarm;
+  before(async function (this: Mocha.Context) {
+    this.timeout(900000);
+    swarm = await sharedSwarm();
+    await swarm.converged('web');
+  });
+
+  it('when web is scaled to 4 and back to 3 under load, then Swarm runs that many replicas and no request fails', async function (this: Mocha.Context) {
+    this.timeout(300000);
+    const load = new Load(swarm.url, `scale${process.pid}`, await e2eUsers(swarm));
+    try {
+      await load.prepare();
+      load.start(250000);
+      await sleep(2000);
+      await sh('make', ['scale', 'N=4']);
+      await swarm.converged('web');
+      const up = await swarm.replicas('web');
+      await sh('make', ['scale', 'N=3']);
+      await swarm.converged('web');
+      // The removed replica drains for 10 s; keep the load on past it.
+      await sleep(12000);
+      const result = await load.stop();
+      console.log(`      make scale N=4, then N=3: ${load.summary()}`);
+      expect(up).to.deep.equal({ running: 4, desired: 4 });
+      expect(await swarm.replicas('web')).to.deep.equal({ running: 3, desired: 3 });
+      expect(result.failedReads, 'failed reads').to.deep.equal([]);
+      expect(result.failedWrites, 'failed writes').to.deep.equal([]);
+    } finally {
+      load.close();
+    }
+  });
+});
