@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
-import { docker, sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
 
 /** An image FROM the running one whose command is `cmd`: built in seconds, no app build. */
 async function badImage(base: string, name: string, cmd: string[]): Promise<string> {
@@ -22,14 +22,7 @@ describe('e2e swarm: a bad image rolls itself back', () => {
     await swarm.converged('web');
     load = new Load(swarm.url, `bad${process.pid}`, await e2eUsers(swarm));
     await load.prepare();
-    const spec = await docker(
-      'service',
-      'inspect',
-      '-f',
-      '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
-      swarm.service('web'),
-    );
-    running = spec.trim().split('@')[0]!;
+    running = await swarm.image('web');
   });
   after(() => {
     load.close();
@@ -40,7 +33,7 @@ describe('e2e swarm: a bad image rolls itself back', () => {
     {
       name: 'never-ready',
       why: 'one that never becomes healthy',
-      // Listens, but /readyz (like every path) answers 503 forever.
+      // Listens, but /healthz (like every path) answers 503 forever.
       cmd: [
         'node',
         '-e',

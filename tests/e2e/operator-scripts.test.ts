@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { docker, sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
 
 /** The environment stack/swarm.sh gives up.sh and rollout.sh, with a base image that does not exist. */
 const BROKEN_BUILD = {
@@ -24,13 +24,7 @@ describe('e2e swarm: operator scripts when the image build fails', () => {
   before(async function (this: Mocha.Context) {
     this.timeout(900000);
     swarm = await sharedSwarm();
-    deployed = await docker(
-      'service',
-      'inspect',
-      '-f',
-      '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
-      swarm.service('web'),
-    );
+    deployed = await swarm.image('web');
   });
 
   for (const script of ['stack/up.sh', 'stack/rollout.sh']) {
@@ -38,13 +32,7 @@ describe('e2e swarm: operator scripts when the image build fails', () => {
       this.timeout(120000);
       const output = await fails(script, swarm);
       expect(output).not.to.match(/up: deployed|rollout: done/);
-      const image = await docker(
-        'service',
-        'inspect',
-        '-f',
-        '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
-        swarm.service('web'),
-      );
+      const image = await swarm.image('web');
       expect(image).to.equal(deployed);
       expect(image).not.to.include('e2e-never-built');
     });

@@ -35,7 +35,6 @@ export function failed(status: number): boolean {
  */
 export class Load {
   readonly clients: Client[];
-  private readonly users: User[] = [];
   private readonly known: string[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
@@ -51,11 +50,10 @@ export class Load {
   constructor(
     base: string,
     readonly tag: string,
-    users: User[],
+    private readonly users: User[],
     private readonly rates = { reads: 3, writes: 0.4 },
   ) {
     this.clients = users.map(() => new Client(base, '127.0.0.1'));
-    this.users.push(...users);
   }
 
   /** One project per user to read from the start. */

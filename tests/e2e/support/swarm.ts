@@ -118,6 +118,13 @@ export class Swarm {
     return sh('bash', ['stack/logs.sh', this.stack, name, since]);
   }
 
+  /** The image a service's spec names, without the digest a registry may add. */
+  async image(name: string): Promise<string> {
+    const format = '{{.Spec.TaskTemplate.ContainerSpec.Image}}';
+    const out = await docker('service', 'inspect', '-f', format, this.service(name));
+    return out.trim().split('@')[0]!;
+  }
+
   /** UpdateStatus.State of a service ('' when it was never updated). */
   async updateState(name: string): Promise<string> {
     const out = await docker(
