@@ -76,7 +76,7 @@ describe('nginx config', () => {
     // Else a read's own 502/504 would skip the problem+json error pages.
     expect(stack).to.match(/recursive_error_pages on;/);
     expect(stack).to.match(
-      /location @read \{\s*proxy_read_timeout 5s;\s*proxy_pass http:\/\/web;[^}]*error_page 502 = @read_again;[^}]*\}/,
+      /location @read \{\s*proxy_read_timeout 5s;\s*proxy_pass http:\/\/web;\s*\}/,
     );
     const timeouts = directives(stack).filter((line) => line.startsWith('proxy_read_timeout '));
     // Writes keep the 15 s the web service's stop_grace_period counts on.
