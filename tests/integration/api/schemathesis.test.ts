@@ -48,8 +48,11 @@ describe('the API against its OpenAPI document (schemathesis)', () => {
       MAX_EXAMPLES,
       '--phases',
       'examples,coverage,fuzzing,stateful',
+      // One worker: with two, schemathesis under CPython 3.11 sometimes crashes in its
+      // own code (a KeyError after "1967 generated, 1967 passed" in a clean-clone run;
+      // python/cpython#106905), failing the test with no server fault found.
       '--workers',
-      '2',
+      '1',
       '--seed',
       '1',
       '--header',
