@@ -6,6 +6,7 @@ import type { AuthService, RequestLimiters } from './auth/types.js';
 import { createProjectCache, type ProjectCache } from './cache/create-cache.js';
 import type { Config } from './config/config.js';
 import { connectMongo } from './db/mongo.js';
+import type { MongoReachability } from './db/reachability.js';
 import { migrate } from './db/migrations.js';
 import { createReadiness, type ReadinessProbe } from './health/readiness.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -26,6 +27,8 @@ export interface Deps {
   /** The read-through cache; undefined when CACHE_ENABLED is false. */
   cache: ProjectCache | undefined;
   db: Db;
+  /** Whether the driver sees MongoDB: routes that need it answer 503 at once when not. */
+  mongo: MongoReachability;
   redis: Redis;
   /** Closes every connection createDeps opened, in reverse order. */
   close(): Promise<void>;
@@ -37,7 +40,11 @@ export interface Deps {
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
   const metrics = createMetrics();
-  const mongo = await connectMongo(config.MONGO_URL, config.MONGO_TIMEOUT_MS);
+  const mongo = await connectMongo(
+    config.MONGO_URL,
+    config.MONGO_TIMEOUT_MS,
+    config.MONGO_HEARTBEAT_MS,
+  );
   const redis = createRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger, 'groundwork');
   const closers: (() => Promise<unknown>)[] = [() => mongo.client.close(), () => quit(redis)];
   try {
@@ -49,7 +56,14 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     }
     const repository = createProjectsRepository(mongo.db);
     const cache = config.CACHE_ENABLED
-      ? await createProjectCache({ config, db: mongo.db, repository, metrics, logger })
+      ? await createProjectCache({
+          config,
+          db: mongo.db,
+          mongo: mongo.reachability,
+          repository,
+          metrics,
+          logger,
+        })
       : undefined;
     if (cache) closers.push(() => cache.close());
     const projects = createProjectsService({
@@ -67,6 +81,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       projects,
       cache,
       db: mongo.db,
+      mongo: mongo.reachability,
       redis,
       close: () => closeAll(closers),
     };

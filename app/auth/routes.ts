@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context, Middleware, Next } from 'koa';
+import { requireMongo } from '../db/reachability.js';
 import type { Deps } from '../deps.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
@@ -11,19 +12,28 @@ import { LoginBody, RegisterBody } from './schema.js';
 export function authRoutes(deps: Deps): Router {
   const { auth, limiters } = deps;
   const signedIn = requireUser(auth);
+  // Users live in MongoDB: without it, sign-up and sign-in are a 503 at once.
+  const database = requireMongo(deps.mongo);
   const router = new Router({ prefix: '/auth' });
   const registration = validatedBody(RegisterBody);
   const credentials = validatedBody(LoginBody);
 
   // The registration limiter runs after validation: a malformed request costs nothing,
   // a valid one costs a scrypt hash and a stored user, and only those are worth counting.
-  router.post('/register', jsonBody(), registration.check, limiters.register, async (ctx) => {
-    ctx.status = 201;
-    ctx.body = await auth.register(registration.value(ctx));
-  });
+  router.post(
+    '/register',
+    database,
+    jsonBody(),
+    registration.check,
+    limiters.register,
+    async (ctx) => {
+      ctx.status = 201;
+      ctx.body = await auth.register(registration.value(ctx));
+    },
+  );
 
   // Login's limiters live in the service: they count failures, which only it can see.
-  router.post('/login', jsonBody(), credentials.check, async (ctx) => {
+  router.post('/login', database, jsonBody(), credentials.check, async (ctx) => {
     const session = await auth.login(credentials.value(ctx), ctx.ip);
     // A token must never sit in a shared cache.
     ctx.set('Cache-Control', 'no-store');

@@ -49,10 +49,12 @@ export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs
   // Each command here is idempotent (GET, SET of a fresh key, DEL), so one that failed
   // is sent once more: after the connection is back if it dropped under it, or at
   // once if it timed out (a starved CPU during a rolling update once made one session
-  // check miss REDIS_TIMEOUT_MS and answer a write 503).
+  // check miss REDIS_TIMEOUT_MS and answer a write 503). Both attempts share one
+  // reconnect wait: two full waits (20 s) outlasted nginx's 15 s and became a 504.
   async function unavailableOnFailure<T>(command: () => Promise<T>): Promise<T> {
+    const waitUntil = Date.now() + reconnectWaitMs;
     for (let attempt = 1; ; attempt += 1) {
-      await awaitReady(redis, reconnectWaitMs);
+      await awaitReady(redis, Math.max(0, waitUntil - Date.now()));
       try {
         return await command();
       } catch {

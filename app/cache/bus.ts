@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'winston';
+import { DEAD_SOCKET_MS } from '../redis/redis.js';
 
 /**
  * The subscriber side of cross-replica invalidation, on a connection of its own (a
@@ -16,6 +17,11 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+// A subscribed connection only listens, so a Redis that vanished without closing it
+// would never be noticed: it is pinged this often, and DEAD_SOCKET_MS without a reply
+// replaces it (redis.ts).
+const PING_MS = 1000;
+
 export function createBus(
   url: string,
   logger: Logger,
@@ -28,6 +34,7 @@ export function createBus(
     autoResubscribe: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
+    socketTimeout: DEAD_SOCKET_MS,
     connectionName: 'groundwork-cache-bus',
     // Reconnect quickly: until it is back, this replica serves no L1 hits.
     retryStrategy: (attempt) => Math.min(attempt * 50, 500),
@@ -58,6 +65,10 @@ export function createBus(
     handlers.onMessage(channel, message);
   });
   subscriber.connect().catch(() => undefined);
+  const pinger = setInterval(() => {
+    if (ready) subscriber.ping().catch(() => undefined);
+  }, PING_MS);
+  pinger.unref();
 
   return {
     get ready() {
@@ -65,6 +76,7 @@ export function createBus(
     },
     async close() {
       ready = false;
+      clearInterval(pinger);
       subscriber.disconnect();
       await Promise.resolve();
     },

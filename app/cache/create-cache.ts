@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
 import type { Config } from '../config/config.js';
+import type { MongoReachability } from '../db/reachability.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ProjectsRepository } from '../projects/repository.js';
 import { connectRedis, createRedis } from '../redis/redis.js';
@@ -29,6 +30,7 @@ export interface ProjectCache {
 interface CacheDeps {
   config: Config;
   db: Db;
+  mongo: MongoReachability;
   repository: ProjectsRepository;
   metrics: Metrics;
   logger: Logger;
@@ -52,9 +54,13 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
   const epochs = createEpochStore(deps.db);
   let epoch = await epochs.read();
   let bumpedWhileAway = false;
-  // Filled in below: the breaker and the bus need to drop L1 before the reads exist.
+  // Filled in below: the breaker and the bus need L1 before the reads exist.
   const late: { reads?: CachedProjectReads } = {};
+  // Known outdated (the epoch moved): gone. In doubt (Redis unhealthy): kept, but
+  // only for stale-if-error, so that losing Redis and MongoDB together (the node
+  // holding both died) still leaves cached reads to answer STALE.
   const dropL1 = () => late.reads?.dropL1();
+  const suspectL1 = () => late.reads?.suspectL1();
   const owner = randomBytes(6).toString('hex');
   const l2 = createL2Store(redis, { owner, leaseMs: config.CACHE_LEASE_MS });
   // This replica's own heartbeat channel: no other replica hears its beats.
@@ -79,12 +85,12 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     },
     onOpen: () => {
       watch.doubt();
-      dropL1();
+      suspectL1();
       metrics.cacheBypassed.set(1);
       logger.warn('cache: Redis failing; reading MongoDB directly until it recovers');
     },
     onClose: () => {
-      dropL1();
+      suspectL1();
       metrics.cacheBypassed.set(0);
       logger.info('cache: Redis recovered; caching again', { epoch });
       if (bumpedWhileAway) void announce('epoch');
@@ -100,7 +106,7 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     },
     onChange: () => {
       watch.doubt();
-      dropL1();
+      suspectL1();
     },
   });
 
@@ -111,7 +117,7 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     connected: () => bus.ready && breaker.isClosed,
     publish: () => redis.publish(heartbeat, '').then(() => undefined),
     refreshEpoch,
-    onDoubt: dropL1,
+    onDoubt: suspectL1,
   });
 
   const ctx: CacheContext = {
@@ -125,7 +131,7 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     },
     l2,
     breaker,
-    db: createDbGate(config.CACHE_DB_COOLDOWN_MS, deps.db.client),
+    db: createDbGate(config.CACHE_DB_COOLDOWN_MS, deps.mongo),
     epoch: () => epoch,
     l1Usable: () => watch.trusted(),
     count: cacheCounters(metrics),

@@ -1,4 +1,5 @@
-import { MongoError, type MongoClient, type TopologyDescriptionChangedEvent } from 'mongodb';
+import { MongoError } from 'mongodb';
+import type { MongoReachability } from '../db/reachability.js';
 import { UnavailableError } from '../errors/app-errors.js';
 
 /**
@@ -15,14 +16,13 @@ export interface DbGate {
   run<T>(read: () => Promise<T>): Promise<T>;
 }
 
-export function createDbGate(cooldownMs: number, client?: MongoClient): DbGate {
+export function createDbGate(cooldownMs: number, mongo?: MongoReachability): DbGate {
   let down = false;
   let retryAt = 0;
   let trialRunning = false;
-  client?.on('topologyDescriptionChanged', (event: TopologyDescriptionChangedEvent) => {
-    const up = event.newDescription.hasDataBearingServers;
-    if (up === !down) return;
-    down = !up;
+  mongo?.onChange((reachable) => {
+    if (reachable === !down) return;
+    down = !reachable;
     retryAt = Date.now() + cooldownMs;
   });
 

@@ -10,7 +10,7 @@ export interface Entry<T> {
   value: T;
   /** The value's JSON, sent as the response body without re-serializing. */
   body: Buffer;
-  /** Date.now() after which the entry is only good for stale-if-error. */
+  /** Date.now() after which the entry is only good for stale-if-error (0: suspect). */
   freshUntil: number;
 }
 

@@ -19,7 +19,7 @@ export async function fetchThrough<T>(
   staleL1: Entry<T> | undefined,
 ): Promise<Fetched<T>> {
   const found = ctx.breaker.isClosed ? await lookupOrWait(ctx, where) : undefined;
-  if (!found) return direct(ctx, load);
+  if (!found) return direct(ctx, load, staleL1);
   if (found.data !== null && found.ttlMs > ctx.settings.graceMs) {
     ctx.count('l2', 'hit');
     const { value, body } = decode<T>(found.data);
@@ -92,11 +92,21 @@ async function fill<T>(
   return { read: readOf(value, Buffer.from(payload), 'MISS'), freshForMs: l1TtlMs };
 }
 
-/** Redis bypassed: straight to MongoDB, and L1 must not keep the result. */
-async function direct<T>(ctx: CacheContext, load: () => Promise<T>): Promise<Fetched<T>> {
-  const value = await ctx.db.run(load).catch((err: unknown) => {
-    throw isMongoUnavailable(err) ? new UnavailableError() : err;
-  });
+/**
+ * Redis bypassed: straight to MongoDB, and L1 must not keep the result. If MongoDB
+ * fails too, what L1 still holds (suspect since Redis went) is all there is to serve.
+ */
+async function direct<T>(
+  ctx: CacheContext,
+  load: () => Promise<T>,
+  staleL1: Entry<T> | undefined,
+): Promise<Fetched<T>> {
+  let value: T;
+  try {
+    value = await ctx.db.run(load);
+  } catch (err) {
+    return staleIfError(ctx, err, null, staleL1);
+  }
   return { read: readOf(value, Buffer.from(encode(value)), 'MISS'), freshForMs: 0 };
 }
 

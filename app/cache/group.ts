@@ -22,6 +22,12 @@ export interface Group<A, T> {
   /** Forgets one key: its L1 entry, and any read of it already under way. */
   evict(key: string): void;
   clear(): void;
+  /**
+   * Trust lost (an invalidation may have been missed): no entry is fresh any more, but
+   * each stays, within the grace period, for stale-if-error, and reads under way stay
+   * out of L1.
+   */
+  suspect(): void;
 }
 
 interface Flight<T> {
@@ -69,6 +75,12 @@ export function createGroup<A, T>(
     return flight;
   };
 
+  const detachFlights = () => {
+    generation += 1;
+    for (const flight of flights.values()) flight.invalidated = true;
+    flights.clear();
+  };
+
   const fresh = (key: string, accept?: (value: T) => boolean): Entry<T> | undefined => {
     const cached = ctx.l1Usable() ? l1.get(key) : undefined;
     if (cached === undefined || cached.freshUntil <= Date.now()) return undefined;
@@ -82,9 +94,8 @@ export function createGroup<A, T>(
       const hit = fresh(key);
       if (hit) return hit.hit;
       ctx.count('l1', 'miss');
-      // Past its freshness, the entry may still serve stale-if-error.
-      const stale = ctx.l1Usable() ? l1.get(key) : undefined;
-      return (flights.get(key) ?? start(key, arg, stale)).promise;
+      // Past its freshness or suspect, the entry may still serve stale-if-error.
+      return (flights.get(key) ?? start(key, arg, l1.get(key))).promise;
     },
     peek: fresh,
     evict(key) {
@@ -94,10 +105,12 @@ export function createGroup<A, T>(
       flights.delete(key);
     },
     clear() {
-      generation += 1;
+      detachFlights();
       l1.clear();
-      for (const flight of flights.values()) flight.invalidated = true;
-      flights.clear();
+    },
+    suspect() {
+      detachFlights();
+      for (const entry of l1.values()) entry.freshUntil = 0;
     },
   };
 }

@@ -9,8 +9,13 @@ import { listLocation, projectLocation, queryHash, STATS_LOCATION } from './keys
 export interface CachedProjectReads extends ProjectReads {
   /** Applies an invalidation message from the bus: `p:<id>`. */
   onMessage(message: string): void;
-  /** Drops every L1 entry and detaches every read under way. */
+  /** Drops every L1 entry and detaches every read under way: they are known outdated. */
   dropL1(): void;
+  /**
+   * Invalidations may have been missed: no L1 entry is fresh any more, but each may
+   * still answer as STALE if MongoDB fails too (group.ts suspect()).
+   */
+  suspectL1(): void;
   /** Fresh L1 entries only, synchronously: what the fast path answers from. */
   /** Only projects that exist: a cached 404 is answered by Koa, which owns problem+json. */
   peekById(id: string): Entry<Project> | undefined;
@@ -87,6 +92,11 @@ export function createCachedReads(
       projects.clear();
       pages.clear();
       stats.clear();
+    },
+    suspectL1() {
+      projects.suspect();
+      pages.suspect();
+      stats.suspect();
     },
   };
 }

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { requireUser } from '../auth/require-user.js';
 import type { PublicUser } from '../auth/types.js';
+import { requireMongo } from '../db/reachability.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError, ValidationError } from '../errors/app-errors.js';
 import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
@@ -19,6 +20,8 @@ const parsePatch = validator(PatchProjectBody, 'body');
 export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
   const { projects, auth, limiters } = deps;
   const signedIn = requireUser(auth);
+  // Writes check MongoDB first: with it gone, nothing else they wait on matters.
+  const database = requireMongo(deps.mongo);
   const router = new Router({ prefix: '/projects' });
 
   router.get('/', async (ctx) => {
@@ -44,7 +47,7 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
     sendRead(ctx, read);
   });
 
-  router.post('/', signedIn, limiters.writes, jsonBody(), async (ctx) => {
+  router.post('/', database, signedIn, limiters.writes, jsonBody(), async (ctx) => {
     const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
     const input = parseCreate(ctx.request.body);
     let project: Project;
@@ -61,7 +64,7 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
     ctx.body = project;
   });
 
-  router.patch('/:id', signedIn, limiters.writes, jsonBody(), async (ctx) => {
+  router.patch('/:id', database, signedIn, limiters.writes, jsonBody(), async (ctx) => {
     const id = projectId(ctx);
     // A malformed body is a 400 whatever the precondition says: validate it first.
     const changes = parsePatch(ctx.request.body);
@@ -71,7 +74,7 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
     ctx.body = project;
   });
 
-  router.delete('/:id', signedIn, limiters.writes, async (ctx) => {
+  router.delete('/:id', database, signedIn, limiters.writes, async (ctx) => {
     await projects.remove(projectId(ctx), user(ctx));
     ctx.status = 204;
   });

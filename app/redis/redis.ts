@@ -2,6 +2,15 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 
 /**
+ * A connection that has waited this long for any reply is taken for dead and replaced.
+ * A Redis whose node vanished sends no RST: the socket would stay "ready" while the
+ * kernel resent unanswered commands for some 15 minutes, every command timing out,
+ * and the restarted Redis would not be reached before then. Replacing it makes
+ * ioredis resolve and connect again, which finds Redis wherever it came back.
+ */
+export const DEAD_SOCKET_MS = 2000;
+
+/**
  * Commands fail fast while Redis is unreachable (no offline queue, one retry, a command
  * timeout) so that callers can fall back instead of queueing behind a dead connection;
  * the connection itself keeps retrying in the background and recovers on its own.
@@ -12,6 +21,7 @@ export function createRedis(url: string, timeoutMs: number, logger: Logger, name
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: timeoutMs,
+    socketTimeout: Math.max(DEAD_SOCKET_MS, timeoutMs),
     connectTimeout: Math.max(timeoutMs, 1000),
     connectionName: name,
     // Reconnect quickly (a restart is back within a second) but never busy-loop.
