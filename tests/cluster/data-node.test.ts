@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { missing } from '../e2e/support/checks.js';
+import { listAll, missing } from '../e2e/support/checks.js';
 import { Client, signUp, type Reply, type User } from '../e2e/support/client.js';
 import { waitFor } from '../e2e/support/swarm.js';
 import { sharedCluster, type Cluster } from './support/cluster.js';
@@ -14,7 +14,7 @@ interface Seen {
 /**
  * Node 1 holds Redis and MongoDB (label groundwork.data); nothing replicates them, so
  * losing it is an outage of the data, not of the service: this measures what clients
- * get meanwhile, through another node's nginx, and that nothing acknowledged is lost.
+ * get meanwhile, through another node's nginx, and that no write is lost or doubled.
  */
 describe('the cluster when the data node dies (make cluster)', function () {
   this.timeout(600000);
@@ -62,22 +62,28 @@ describe('the cluster when the data node dies (make cluster)', function () {
     }
   }
 
+  /** A create with an Idempotency-Key, as a client that may have to retry it sends it. */
   function create(n: number): Promise<Reply> {
     const json = { name: `datanode ${user.username} ${n}`, budget: 10 + n, status: 'planning' };
-    return client.call('/projects', { method: 'POST', token: user.token, json });
+    const headers = { 'idempotency-key': `datanode-${user.username}-${n}` };
+    return client.call('/projects', { method: 'POST', token: user.token, json, headers });
   }
 
-  it('serves cached reads, answers the rest 503, and loses no acknowledged write; measured', async () => {
-    const acked: string[] = [];
+  it('serves cached reads STALE, answers the rest 503, and loses or doubles no write; measured', async () => {
+    const acked = new Map<number, string>();
     const seeded = await create(0);
     expect(seeded.status).to.equal(201);
     const cachedPath = `/projects/${(seeded.body as { id: string }).id}`;
-    acked.push((seeded.body as { id: string }).id);
-    await waitFor('the seeded project cached', 30000, async () =>
-      (await client.call(cachedPath)).headers['x-cache'] === 'HIT' ? true : undefined,
-    );
+    acked.set(0, (seeded.body as { id: string }).id);
+    // Every replica must hold it in its own L1 (Redis goes with node 1): nginx spreads
+    // reads round-robin, so a run of HITs covers all three.
+    let hits = 0;
+    await waitFor('the seeded project cached on every replica', 30000, async () => {
+      hits = (await client.call(cachedPath)).headers['x-cache'] === 'HIT' ? hits + 1 : 0;
+      return hits >= 12 ? true : undefined;
+    });
 
-    const outage: Seen[] = [];
+    const outage: (Seen & { n: number })[] = [];
     await cluster.kill(1);
     cluster.via = 2;
     const killed = Date.now();
@@ -89,8 +95,9 @@ describe('the cluster when the data node dies (make cluster)', function () {
       ]);
       for (const seen of round) {
         if (seen.kind === 'write' && seen.status === 201)
-          acked.push((seen.reply!.body as { id: string }).id);
+          acked.set(n, (seen.reply!.body as { id: string }).id);
         outage.push({
+          n,
           kind: seen.kind,
           status: seen.status,
           ms: seen.ms,
@@ -100,6 +107,12 @@ describe('the cluster when the data node dies (make cluster)', function () {
       await new Promise((done) => setTimeout(done, 1000));
     }
     console.log(`      during the outage: ${JSON.stringify(summarize(outage))}`);
+    const slow = outage.filter((s) => s.ms > 1000);
+    console.log(
+      `      answers over 1 s (round: kind status ms; a round a second from the kill): ${slow
+        .map((s) => `${s.n}: ${s.kind} ${s.status} ${s.ms}`)
+        .join(', ')}`,
+    );
 
     const back = Date.now();
     await cluster.start(1);
@@ -107,7 +120,7 @@ describe('the cluster when the data node dies (make cluster)', function () {
     await waitFor('a write acknowledged again', 180000, async () => {
       const reply = await create((n += 1));
       if (reply.status !== 201) return undefined;
-      acked.push((reply.body as { id: string }).id);
+      acked.set(n, (reply.body as { id: string }).id);
       return true;
     });
     console.log(
@@ -115,11 +128,34 @@ describe('the cluster when the data node dies (make cluster)', function () {
     );
     cluster.via = 1;
 
-    // Nothing but 200, 201 or a 503 problem, and nothing left hanging.
-    for (const seen of outage)
-      expect([200, 201, 503], JSON.stringify(seen)).to.include(seen.status);
-    expect(Math.max(...outage.map((s) => s.ms))).to.be.below(15000);
-    expect(await missing(cluster, 'datanode', acked)).to.deep.equal([]);
+    // A write that nginx sent to node 1's own web replica as it died has no answer but
+    // nginx's 502/504: the client cannot know whether it was done, so it retries it
+    // with the same key, and that settles it either way.
+    const unanswered = outage.filter(
+      (s) => s.kind === 'write' && [502, 504].includes(Number(s.status)),
+    );
+    for (const { n: lost } of unanswered) {
+      const retry = await create(lost);
+      expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
+      acked.set(lost, (retry.body as { id: string }).id);
+    }
+    console.log(
+      `      writes unanswered by the dying node's replica, settled by retrying: ${unanswered.length}`,
+    );
+
+    // Reads never fail, writes fail only honestly, and nothing waits past nginx's bound.
+    for (const seen of outage) {
+      const allowed = { cached: [200], uncached: [200, 503], write: [201, 503, 502, 504] }[
+        seen.kind
+      ];
+      expect(allowed, JSON.stringify(seen)).to.include(seen.status);
+    }
+    expect(Math.max(...outage.map((s) => s.ms))).to.be.below(16000);
+    // Every acknowledged write is there, exactly once.
+    const ids = [...acked.values()];
+    expect(await missing(cluster, 'datanode', ids)).to.deep.equal([]);
+    const names = (await listAll(client, `datanode ${user.username}`)).map((p) => p.name);
+    expect(names.length, 'one project per key').to.equal(new Set(names).size);
   });
 });
 

@@ -86,7 +86,7 @@ describe('cache: MongoDB failures', function () {
       await ferretdb.start();
     }
 
-    // Each replica finds MongoDB again by itself, at its next trial read.
+    // Each replica finds MongoDB again by itself, at its driver's next heartbeat.
     for (const app of apps) {
       await eventually(
         async () => (await call(app.url, `/projects/${uncached[0]!}`)).status === 200,

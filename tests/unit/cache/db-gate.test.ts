@@ -39,6 +39,28 @@ describe('cache MongoDB gate', () => {
     expect(await gate.run(() => Promise.resolve('open'))).to.equal('open');
   });
 
+  it('when the driver sees no MongoDB, then every read is a 503 at once, trials too, until it sees it again', async () => {
+    const listeners: ((reachable: boolean) => void)[] = [];
+    const driver = {
+      reachable: true,
+      onChange: (listener: (reachable: boolean) => void) => listeners.push(listener),
+    };
+    const gate = createDbGate(1000, driver);
+    const flip = (reachable: boolean) => {
+      driver.reachable = reachable;
+      for (const listener of listeners) listener(reachable);
+    };
+    await gate.run(down).catch(() => undefined);
+    flip(false);
+    clock.tick(5000);
+    const read = sinon.stub().resolves('value');
+    const error: unknown = await gate.run(read).catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(UnavailableError);
+    expect(read.called, 'no trial while the driver sees no server').to.equal(false);
+    flip(true);
+    expect(await gate.run(read)).to.equal('value');
+  });
+
   it('when a read fails for another reason, then the gate stays open and the error is not covered', async () => {
     const gate = createDbGate(1000);
     const bad = new ValidationError('bad cursor');
