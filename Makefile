@@ -68,7 +68,7 @@ swarm-down: ## Remove `make swarm`'s stack with its volumes, configs and secrets
 cluster: install ## The stack on CLUSTER_NODES (3) Swarm nodes, each a container with its own engine; prints one nginx URL per node
 	@bash stack/cluster.sh up
 
-cluster-test: install ## The 3-node tests (tests/cluster; not in `make test` yet: stack/README.md says why)
+cluster-test: install ## Only the 3-node tests (tests/cluster), which `make test` also runs
 	@trap '[[ -n "$${CLUSTER_KEEP:-}" ]] || bash stack/cluster.sh down >/dev/null 2>&1' EXIT; npx mocha 'tests/cluster/**/*.test.ts'
 
 cluster-down: ## Remove `make cluster`'s node containers, their volumes and network (images kept)

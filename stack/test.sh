@@ -3,9 +3,9 @@
 # static checks of the stack, then every test against real servers (the mocha root
 # hook starts Redis and FerretDB on free ports and stops them when the run ends), the
 # real Docker Swarm included: tests/e2e bring the stack up with `make swarm`'s script
-# and remove it at the end. SKIP_SWARM=1 leaves tests/e2e out, and says so. The
-# 3-node tests (tests/cluster) are `make cluster-test`, not part of this gate yet:
-# stack/README.md ("Cluster") says which of them fail today and why.
+# and remove it at the end; then tests/cluster run on 3 Swarm nodes (`make cluster`),
+# in a mocha run of their own once the single-node stack is gone, so that the two
+# never compete for this machine's 2 CPUs. SKIP_SWARM=1 leaves both out, and says so.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -21,20 +21,41 @@ echo "== tests"
 mkdir -p .local
 specs=('tests/unit/**/*.test.ts' 'tests/integration/**/*.test.ts' 'tests/stack/**/*.test.ts')
 if [[ -n "${SKIP_SWARM:-}" ]]; then
-  echo "SKIP_SWARM=1: the real-Swarm tests (tests/e2e) are NOT run"
+  echo "SKIP_SWARM=1: the real-Swarm tests (tests/e2e, tests/cluster) are NOT run"
 else
   specs+=('tests/e2e/**/*.test.ts')
-  # Whatever happens to mocha, the stack, its volumes and secrets do not outlive the run.
-  trap '[[ -n "${E2E_KEEP_SWARM:-}" ]] || bash stack/swarm.sh down >/dev/null 2>&1 || true' EXIT
+  # Whatever happens to mocha, the stacks, their volumes and secrets and the cluster's
+  # node containers do not outlive the run.
+  trap '[[ -n "${E2E_KEEP_SWARM:-}" ]] || bash stack/swarm.sh down >/dev/null 2>&1 || true
+        [[ -n "${CLUSTER_KEEP:-}" ]] || bash stack/cluster.sh down >/dev/null 2>&1 || true' EXIT
 fi
+
 # mocha's own summary ("N passing") is not a closing line CI tools read; the line
-# after it restates the counts in the plain "N passed, N failed" form.
+# after all runs restates the counts in the plain "N passed, N failed" form.
+passed=0 failed=0 status=0
+count() {
+  local n
+  n=$(grep -oE '^ +[0-9]+ passing' "$1" | grep -oE '[0-9]+' | tail -1 || true)
+  passed=$((passed + ${n:-0}))
+  n=$(grep -oE '^ +[0-9]+ failing' "$1" | grep -oE '[0-9]+' | tail -1 || true)
+  failed=$((failed + ${n:-0}))
+}
 set +e
 npx c8 --reporter=text-summary mocha "${specs[@]}" 2>&1 | tee .local/mocha.log
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -oE '^ +[0-9]+ passing' .local/mocha.log | grep -oE '[0-9]+' | tail -1 || true)
-failed=$(grep -oE '^ +[0-9]+ failing' .local/mocha.log | grep -oE '[0-9]+' | tail -1 || true)
+count .local/mocha.log
 
-echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+if [[ -z "${SKIP_SWARM:-}" ]]; then
+  echo "== cluster tests (3 Swarm nodes on this machine)"
+  [[ -n "${E2E_KEEP_SWARM:-}" ]] || bash stack/swarm.sh down
+  set +e
+  npx mocha 'tests/cluster/**/*.test.ts' 2>&1 | tee .local/mocha-cluster.log
+  cluster_status=${PIPESTATUS[0]}
+  set -e
+  count .local/mocha-cluster.log
+  if ((status == 0)); then status=$cluster_status; fi
+fi
+
+echo "tests: $passed passed, $failed failed"
 exit "$status"
