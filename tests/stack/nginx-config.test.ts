@@ -79,8 +79,14 @@ describe('nginx config', () => {
       /location @read \{\s*proxy_read_timeout 5s;\s*proxy_pass http:\/\/web;\s*\}/,
     );
     const timeouts = directives(stack).filter((line) => line.startsWith('proxy_read_timeout '));
-    // Writes keep the 15 s the web service's stop_grace_period counts on.
-    expect(timeouts).to.deep.equal(['proxy_read_timeout 15s;', 'proxy_read_timeout 5s;']);
+    // Writes keep the 15 s the web service's stop_grace_period counts on; reads, tried
+    // again after a 502 or 504 (@read_again), keep 5 s there too.
+    expect(timeouts).to.deep.equal([
+      'proxy_read_timeout 15s;',
+      'proxy_read_timeout 5s;',
+      'proxy_read_timeout 5s;',
+    ]);
+    expect(stack).to.match(/location @read_again \{\s*proxy_read_timeout 5s;/);
     expect(Number(/proxy_next_upstream_timeout (\d+)s;/.exec(stack)?.[1])).to.be.greaterThan(5);
   });
 

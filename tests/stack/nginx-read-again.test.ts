@@ -23,6 +23,23 @@ function flakyReplica(seen: string[]): Server {
   });
 }
 
+/**
+ * A replica that says nothing to the first request of every request line it has not
+ * seen yet and keeps the connection open (as one on a node that vanished does), and
+ * answers the next try.
+ */
+function silentReplica(seen: string[]): Server {
+  return createServer((socket) => {
+    socket.once('data', (chunk) => {
+      const line = chunk.toString().split('\r\n')[0]!;
+      seen.push(line);
+      if (seen.filter((l) => l === line).length > 1)
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
 describe('nginx: a read that found no replica is tried once more', () => {
   const seen: string[] = [];
   let replica: Server;
@@ -67,5 +84,46 @@ describe('nginx: a read that found no replica is tried once more', () => {
     expect(reply.status).to.equal(502);
     expect(reply.headers.get('content-type')).to.match(/^application\/problem\+json/);
     expect(seen.filter((line) => line.startsWith('POST /projects '))).to.have.length(1);
+  });
+});
+
+describe('nginx: a read that timed out on every replica is tried once more', () => {
+  const seen: string[] = [];
+  let replica: Server;
+  let nginx: ChildProcess;
+  let dir: string;
+  let url: string;
+  before(async function (this: Mocha.Context) {
+    this.timeout(20000);
+    const upstream = await freePort();
+    const listen = await freePort();
+    replica = silentReplica(seen);
+    await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
+    dir = mkdtempSync(join(tmpdir(), 'nginx-read-again-'));
+    execFileSync('bash', [join(ROOT, 'nginx/render.sh'), 'check', join(dir, 'nginx.conf')], {
+      env: {
+        ...process.env,
+        NGINX_RUNTIME_DIR: dir,
+        UPSTREAM_ADDRS: `127.0.0.1:${upstream}`,
+        NGINX_LISTEN: `127.0.0.1:${listen}`,
+      },
+    });
+    nginx = spawn('nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: 'ignore',
+    });
+    await waitForPort(listen, 10000);
+    url = `http://127.0.0.1:${listen}`;
+  });
+  after(() => {
+    nginx.kill('SIGKILL');
+    replica.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when a GET hears nothing for 5 s from the only replica, then nginx asks again and the client gets 200', async function () {
+    this.timeout(30000);
+    const reply = await fetch(`${url}/projects/silent`);
+    expect(reply.status).to.equal(200);
+    expect(seen.filter((line) => line.startsWith('GET /projects/silent '))).to.have.length(2);
   });
 });
