@@ -131,6 +131,13 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
       ]);
       expect(await cluster.serviceLabel('probe')).to.equal(stamp);
       expect(await missing(cluster, 'kill', result.acked)).to.deep.equal([]);
+      if (result.failedReads.length > 0) {
+        // What each nginx tried for them: upstream addresses, statuses and times.
+        const failed = (await cluster.logs('nginx', '5m'))
+          .split('\n')
+          .filter((line) => /"status":50[234]/.test(line) && /"method":"(GET|HEAD)"/.test(line));
+        console.log(`      nginx's lines for failed reads:\n${failed.join('\n')}`);
+      }
       expect(result.failedReads).to.deep.equal([]);
     } finally {
       // Whatever failed, the machine boots again for the tests after this one.

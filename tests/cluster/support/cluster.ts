@@ -98,6 +98,12 @@ export class Cluster {
     return sh('bash', ['stack/rollout.sh', this.stack], { DOCKER_HOST: host, IMAGE: image });
   }
 
+  /** What a service logged over the last `since` (stack/logs.sh, which ends). */
+  logs(service: string, since: string): Promise<string> {
+    const host = `tcp://${SUBNET_PREFIX}.${10 + this.via}:2375`;
+    return sh('bash', ['stack/logs.sh', this.stack, service, since], { DOCKER_HOST: host });
+  }
+
   async webImage(): Promise<string> {
     const format = '{{.Spec.TaskTemplate.ContainerSpec.Image}}';
     const out = await this.docker(['service', 'inspect', '-f', format, `${this.stack}_web`]);
