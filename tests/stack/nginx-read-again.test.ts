@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, waitForPort } from '../support/ports.js';
 import { ROOT } from './stack-file.js';
 
@@ -40,37 +41,57 @@ function silentReplica(seen: string[]): Server {
   });
 }
 
+/**
+ * The stack's nginx (the `check` rendering) in front of one replica, on free ports.
+ * stop() asks the master to stop (SIGTERM), which takes its workers with it: a
+ * SIGKILLed master leaves them running, listening, after the test.
+ */
+async function edgeInFrontOf(replica: Server) {
+  const upstream = await freePort();
+  const listen = await freePort();
+  await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
+  const dir = mkdtempSync(join(tmpdir(), 'nginx-read-again-'));
+  execFileSync('bash', [join(ROOT, 'nginx/render.sh'), 'check', join(dir, 'nginx.conf')], {
+    env: {
+      ...process.env,
+      NGINX_RUNTIME_DIR: dir,
+      UPSTREAM_ADDRS: `127.0.0.1:${upstream}`,
+      NGINX_LISTEN: `127.0.0.1:${listen}`,
+    },
+  });
+  const nginx: ChildProcess = spawn(
+    'nginx',
+    ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
+    { stdio: 'ignore' },
+  );
+  await waitForPort(listen, 10000);
+  return {
+    url: `http://127.0.0.1:${listen}`,
+    async stop() {
+      if (nginx.exitCode === null && nginx.signalCode === null) {
+        const exited = new Promise((done) => nginx.once('exit', done));
+        nginx.kill('SIGTERM');
+        await Promise.race([exited, sleep(5000)]);
+        nginx.kill('SIGKILL');
+      }
+      replica.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('nginx: a read that found no replica is tried once more', () => {
   const seen: string[] = [];
-  let replica: Server;
-  let nginx: ChildProcess;
-  let dir: string;
+  let edge: Awaited<ReturnType<typeof edgeInFrontOf>>;
   let url: string;
   before(async function (this: Mocha.Context) {
     this.timeout(20000);
-    const upstream = await freePort();
-    const listen = await freePort();
-    replica = flakyReplica(seen);
-    await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
-    dir = mkdtempSync(join(tmpdir(), 'nginx-read-again-'));
-    execFileSync('bash', [join(ROOT, 'nginx/render.sh'), 'check', join(dir, 'nginx.conf')], {
-      env: {
-        ...process.env,
-        NGINX_RUNTIME_DIR: dir,
-        UPSTREAM_ADDRS: `127.0.0.1:${upstream}`,
-        NGINX_LISTEN: `127.0.0.1:${listen}`,
-      },
-    });
-    nginx = spawn('nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-      stdio: 'ignore',
-    });
-    await waitForPort(listen, 10000);
-    url = `http://127.0.0.1:${listen}`;
+    edge = await edgeInFrontOf(flakyReplica(seen));
+    url = edge.url;
   });
-  after(() => {
-    nginx.kill('SIGKILL');
-    replica.close();
-    rmSync(dir, { recursive: true, force: true });
+  after(async function (this: Mocha.Context) {
+    this.timeout(10000);
+    await edge.stop();
   });
 
   it('when a GET gets no answer from the only replica, then nginx asks again and the client gets 200', async () => {
@@ -89,35 +110,16 @@ describe('nginx: a read that found no replica is tried once more', () => {
 
 describe('nginx: a read that timed out on every replica is tried once more', () => {
   const seen: string[] = [];
-  let replica: Server;
-  let nginx: ChildProcess;
-  let dir: string;
+  let edge: Awaited<ReturnType<typeof edgeInFrontOf>>;
   let url: string;
   before(async function (this: Mocha.Context) {
     this.timeout(20000);
-    const upstream = await freePort();
-    const listen = await freePort();
-    replica = silentReplica(seen);
-    await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
-    dir = mkdtempSync(join(tmpdir(), 'nginx-read-again-'));
-    execFileSync('bash', [join(ROOT, 'nginx/render.sh'), 'check', join(dir, 'nginx.conf')], {
-      env: {
-        ...process.env,
-        NGINX_RUNTIME_DIR: dir,
-        UPSTREAM_ADDRS: `127.0.0.1:${upstream}`,
-        NGINX_LISTEN: `127.0.0.1:${listen}`,
-      },
-    });
-    nginx = spawn('nginx', ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-      stdio: 'ignore',
-    });
-    await waitForPort(listen, 10000);
-    url = `http://127.0.0.1:${listen}`;
+    edge = await edgeInFrontOf(silentReplica(seen));
+    url = edge.url;
   });
-  after(() => {
-    nginx.kill('SIGKILL');
-    replica.close();
-    rmSync(dir, { recursive: true, force: true });
+  after(async function (this: Mocha.Context) {
+    this.timeout(10000);
+    await edge.stop();
   });
 
   it('when a GET hears nothing for 5 s from the only replica, then nginx asks again and the client gets 200', async function () {
