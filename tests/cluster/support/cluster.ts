@@ -37,9 +37,14 @@ export class Cluster {
     return sh('bash', ['stack/cluster.sh', 'down']);
   }
 
+  /** DOCKER_HOST for one node's engine (default: the one in `via`). */
+  engine(node = this.via): { DOCKER_HOST: string } {
+    return { DOCKER_HOST: `tcp://${SUBNET_PREFIX}.${10 + node}:2375` };
+  }
+
   /** The docker CLI against one node's engine (default: the one in `via`). */
   docker(args: string[], node = this.via): Promise<string> {
-    return sh('docker', args, { DOCKER_HOST: `tcp://${SUBNET_PREFIX}.${10 + node}:2375` });
+    return sh('docker', args, this.engine(node));
   }
 
   /** Running web replicas per node hostname. */
@@ -94,14 +99,12 @@ export class Cluster {
 
   /** `make rollout IMAGE=...` against the cluster; `image` must exist on every node. */
   rollout(image: string): Promise<string> {
-    const host = `tcp://${SUBNET_PREFIX}.${10 + this.via}:2375`;
-    return sh('bash', ['stack/rollout.sh', this.stack], { DOCKER_HOST: host, IMAGE: image });
+    return sh('bash', ['stack/rollout.sh', this.stack], { ...this.engine(), IMAGE: image });
   }
 
   /** What a service logged over the last `since` (stack/logs.sh, which ends). */
   logs(service: string, since: string): Promise<string> {
-    const host = `tcp://${SUBNET_PREFIX}.${10 + this.via}:2375`;
-    return sh('bash', ['stack/logs.sh', this.stack, service, since], { DOCKER_HOST: host });
+    return sh('bash', ['stack/logs.sh', this.stack, service, since], this.engine());
   }
 
   async webImage(): Promise<string> {
