@@ -5,7 +5,7 @@ STACK ?= groundwork
 N ?= 3
 
 .PHONY: help install build test lint typecheck format-check bench \
-        up down ps logs logs-since rollout rollback scale secrets swarm swarm-rollout swarm-down \
+        up down ps logs logs-since rollout rollback scale secrets tls swarm swarm-rollout swarm-down \
         cluster cluster-test cluster-down
 
 help: ## List the targets
@@ -55,6 +55,9 @@ scale: ## Scale the web service: make scale N=5
 
 secrets: ## Create each missing Swarm secret from a strong random value
 	@bash secrets/create.sh
+
+tls: ## Install a TLS certificate for nginx, checked first (nothing changes if it is bad): make tls CERT=chain.pem KEY=key.pem [NAMES="api.example.com"]
+	@NAMES="$(NAMES)" bash stack/tls.sh "$(CERT)" "$(KEY)" $(STACK)
 
 swarm: install ## No registry? The real stack on a real single-node Swarm from stand-in images; prints nginx's URL
 	@bash stack/swarm.sh up $(STACK)

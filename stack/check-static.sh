@@ -5,7 +5,8 @@
 #   1. docker stack config    the stack file parses and interpolates as Swarm reads it
 #   2. nginx rendering        nginx/nginx.stack.conf is what the template renders today
 #   3. nginx -t               the template, rendered with local upstreams, as CI's and
-#                             the benchmark's nginx load it
+#                             the benchmark's nginx load it, and with both edge
+#                             settings on (HTTPS-only, behind a PROXY-protocol balancer)
 #   4. shellcheck             every *.sh in the repository
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,10 +33,14 @@ stack_rendering_current() {
 
 # nginx -t with a private prefix: pid, logs and temp paths all under $tmp.
 nginx_test() {
-  local variant="$1" dir="$tmp/nginx-$1"
+  local variant="$1" dir="$tmp/nginx-$1-${EDGE_HTTPS_ONLY:-}"
   mkdir -p "$dir"
   NGINX_RUNTIME_DIR="$dir" bash nginx/render.sh "$variant" "$dir/nginx.conf" &&
     nginx -t -q -p "$dir/" -c "$dir/nginx.conf"
+}
+
+nginx_test_edge_settings() {
+  EDGE_HTTPS_ONLY=true EDGE_PROXY_FROM="10.0.0.0/8 192.0.2.7" nginx_test check
 }
 
 shellcheck_all() {
@@ -49,6 +54,7 @@ check "docker stack config -c docker-stack.yml" stack_config
 check "nginx/nginx.stack.conf matches the template" stack_rendering_current
 check "nginx -t (stack config, local upstreams)" nginx_test check
 check "nginx -t (benchmark rendering)" nginx_test bench
+check "nginx -t (HTTPS-only, PROXY protocol)" nginx_test_edge_settings
 check "shellcheck" shellcheck_all
 
 if ((${#failed[@]} > 0)); then

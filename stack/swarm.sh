@@ -9,7 +9,8 @@
 #   stack/swarm.sh down [STACK]      make swarm-down: stack, volumes, secrets and configs removed
 #
 # What differs from `make up` is only the environment set here: the offline override
-# file, the local Node base image, no --pull, and the published port SWARM_HTTP_PORT.
+# file, the local Node base image, no --pull, and the published ports SWARM_HTTP_PORT
+# and SWARM_HTTPS_PORT.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,12 +22,17 @@ started=$SECONDS
 
 export STACK_OVERRIDE=stack/offline/docker-stack.offline.yml
 export NODE_IMAGE=groundwork-offline/node DOCKER_BUILD_PULL=false
-export HTTP_PORT="${SWARM_HTTP_PORT:-80}"
+export HTTP_PORT="${SWARM_HTTP_PORT:-80}" HTTPS_PORT="${SWARM_HTTPS_PORT:-443}"
 # The engine's only address that is sure to exist; a multi-host swarm would name its own.
 export SWARM_ADVERTISE_ADDR="${SWARM_ADVERTISE_ADDR:-127.0.0.1}"
-url="http://127.0.0.1:$HTTP_PORT"
+url="http://127.0.0.1:$HTTP_PORT" https_url="https://127.0.0.1:$HTTPS_PORT"
 
-answers() { curl -fsS -o /dev/null --max-time 3 "$url/version"; }
+# -k: the certificate may be make secrets' self-signed one. In HTTPS-only mode plain
+# HTTP answers 308, which curl -f counts as an answer too.
+answers() {
+  curl -fsS -o /dev/null --max-time 3 "$url/version" &&
+    curl -fksS -o /dev/null --max-time 3 "$https_url/version"
+}
 
 case "$command" in
   up)
@@ -35,8 +41,8 @@ case "$command" in
     bash stack/up.sh "$stack"
     poll "every service of $stack converged and healthy" "${SWARM_WAIT:-300}" stack_converged "$stack" ||
       { show_tasks "$stack"; exit 1; }
-    poll "nginx answers $url/version" 60 answers
-    echo "swarm: stack $stack converged in $((SECONDS - started)) s; nginx: $url"
+    poll "nginx answers $url/version and $https_url/version" 60 answers
+    echo "swarm: stack $stack converged in $((SECONDS - started)) s; nginx: $url $https_url"
     ;;
   rollout)
     bash stack/rollout.sh "$stack"

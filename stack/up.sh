@@ -27,6 +27,16 @@ if [[ -z "$(docker node ls -q --filter node.label=groundwork.data=true)" ]]; the
   echo "up: this node holds the data volumes (label groundwork.data=true)"
 fi
 
+# TLS pair and edge settings: what the environment says, else what the running nginx
+# was deployed with (make tls rotates the pair; labels keep the settings), else defaults.
+nginx_service="${stack}_nginx"
+TLS_CERT_SECRET="${TLS_CERT_SECRET:-$(current_secret "$nginx_service" tls_cert)}"
+TLS_KEY_SECRET="${TLS_KEY_SECRET:-$(current_secret "$nginx_service" tls_key)}"
+export TLS_CERT_SECRET="${TLS_CERT_SECRET:-tls_cert}" TLS_KEY_SECRET="${TLS_KEY_SECRET:-tls_key}"
+if [[ -z "${EDGE_HTTPS_ONLY+set}" ]]; then EDGE_HTTPS_ONLY="$(service_label "$nginx_service" org.groundwork.edge.https-only)"; fi
+if [[ -z "${EDGE_PROXY_FROM+set}" ]]; then EDGE_PROXY_FROM="$(service_label "$nginx_service" org.groundwork.edge.proxy-from)"; fi
+export EDGE_HTTPS_ONLY="${EDGE_HTTPS_ONLY:-false}" EDGE_PROXY_FROM
+
 bash secrets/create.sh
 
 if [[ -n "${IMAGE:-}" ]]; then
@@ -39,8 +49,17 @@ else
 fi
 export GROUNDWORK_IMAGE="$image"
 
-# The committed stack rendering must match the template; re-render to be sure.
-bash nginx/render.sh stack nginx/nginx.stack.conf
+# The committed stack rendering is the default settings' (check-static.sh keeps it
+# current); other settings render into .local/, which the stack file then reads.
+if [[ "$EDGE_HTTPS_ONLY" == false && -z "$EDGE_PROXY_FROM" && "${HTTPS_PORT:-443}" == 443 ]]; then
+  unset NGINX_CONF_FILE
+  bash nginx/render.sh stack nginx/nginx.stack.conf
+else
+  mkdir -p .local
+  export NGINX_CONF_FILE=.local/nginx.stack.conf
+  bash nginx/render.sh stack "$NGINX_CONF_FILE"
+fi
+echo "up: edge settings EDGE_HTTPS_ONLY=$EDGE_HTTPS_ONLY EDGE_PROXY_FROM='$EDGE_PROXY_FROM'; TLS pair $TLS_CERT_SECRET"
 export_config_digests
 stack_file_args
 

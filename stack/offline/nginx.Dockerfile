@@ -12,6 +12,6 @@ RUN apt-get update \
 # nginx opens its compiled-in log paths before it reads the config; on the stack's
 # read-only root they must point at the container's stdout/stderr, as in the official image.
 RUN ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
-EXPOSE 80
+EXPOSE 80 443
 STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]

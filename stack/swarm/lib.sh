@@ -43,10 +43,11 @@ build_image() {
 
 # Swarm configs are immutable: name each after a hash of its content (docker-stack.yml).
 export_config_digests() {
-  NGINX_CONF_DIGEST="$(sha256sum nginx/nginx.stack.conf | cut -c1-12)"
+  NGINX_CONF_DIGEST="$(sha256sum "${NGINX_CONF_FILE:-nginx/nginx.stack.conf}" | cut -c1-12)"
+  NGINX_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/nginx-entrypoint.sh | cut -c1-12)"
   MONGO_INIT_DIGEST="$(sha256sum stack/swarm/mongo-create-app-user.js | cut -c1-12)"
   REDIS_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/redis-entrypoint.sh | cut -c1-12)"
-  export NGINX_CONF_DIGEST MONGO_INIT_DIGEST REDIS_ENTRYPOINT_DIGEST
+  export NGINX_CONF_DIGEST NGINX_ENTRYPOINT_DIGEST MONGO_INIT_DIGEST REDIS_ENTRYPOINT_DIGEST
 }
 
 # The stack files to deploy: docker-stack.yml, then STACK_OVERRIDE if set (make swarm
@@ -104,4 +105,18 @@ stack_converged() {
 # show_tasks STACK: what an operator needs to see when a wait failed.
 show_tasks() {
   docker stack ps "$1" --no-trunc --format '{{.Name}} {{.Image}} {{.CurrentState}} {{.Error}}' | head -30 >&2
+}
+
+# current_secret SERVICE TARGET: the name of the Swarm secret SERVICE mounts at
+# /run/secrets/TARGET, or nothing if the service or the mount does not exist. The
+# running service is the record of rotations made by make tls.
+current_secret() {
+  docker service inspect "$1" --format \
+    "{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{if eq .File.Name \"$2\"}}{{.SecretName}}{{end}}{{end}}" \
+    2>/dev/null || true
+}
+
+# service_label SERVICE LABEL: the label's value on SERVICE, or nothing.
+service_label() {
+  docker service inspect "$1" --format "{{index .Spec.Labels \"$2\"}}" 2>/dev/null || true
 }

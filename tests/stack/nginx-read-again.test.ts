@@ -49,6 +49,7 @@ function silentReplica(seen: string[]): Server {
 async function edgeInFrontOf(replica: Server) {
   const upstream = await freePort();
   const listen = await freePort();
+  const tlsListen = await freePort();
   await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
   const dir = mkdtempSync(join(tmpdir(), 'nginx-read-again-'));
   execFileSync('bash', [join(ROOT, 'nginx/render.sh'), 'check', join(dir, 'nginx.conf')], {
@@ -57,6 +58,7 @@ async function edgeInFrontOf(replica: Server) {
       NGINX_RUNTIME_DIR: dir,
       UPSTREAM_ADDRS: `127.0.0.1:${upstream}`,
       NGINX_LISTEN: `127.0.0.1:${listen}`,
+      NGINX_TLS_LISTEN: `127.0.0.1:${tlsListen}`,
     },
   });
   const nginx: ChildProcess = spawn(
