@@ -25,7 +25,7 @@ export function createHandler(deps: Deps): Handler {
   const koa = createApp(deps, { log, lists }).callback();
   const reads = deps.cache?.reads;
   if (!reads || !deps.config.HTTP_FAST_READS) return (req, res) => void koa(req, res);
-  const fast = createFastReads(reads, lists, log);
+  const fast = createFastReads(reads, lists, log, deps.config.TRUST_PROXY);
   return (req, res) => {
     if (!fast(req, res)) void koa(req, res);
   };

@@ -19,6 +19,7 @@ export function requestContext(log: RequestLog): Middleware {
       const cache = ctx.response.get('X-Cache');
       log({
         requestId,
+        clientIp: ctx.ip,
         method: ctx.method,
         path: ctx.path,
         route: matched === undefined ? 'unmatched' : String(matched),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'winston';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -11,8 +12,19 @@ export function requestIdFrom(incoming: string | string[] | undefined): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/**
+ * The client's address as Koa's ctx.ip has it with `maxIpsCount = 1` (app.ts): behind
+ * the proxy, the last X-Forwarded-For hop (the one nginx set), else the socket's peer.
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const last = typeof forwarded === 'string' ? forwarded.split(',').at(-1)?.trim() : undefined;
+  return last !== undefined && last !== '' ? last : (req.socket.remoteAddress ?? '');
+}
+
 export interface Finished {
   requestId: string;
+  clientIp: string;
   method: string;
   path: string;
   /** The route pattern (`/projects/:id`) for the metric; never the raw path. */
@@ -53,6 +65,7 @@ export function createRequestLog(logger: Logger, metrics: Metrics): RequestLog {
     if (!logger.isLevelEnabled('info')) return;
     logger.info('request', {
       requestId: r.requestId,
+      clientIp: r.clientIp,
       method: r.method,
       path: r.path,
       status: r.status,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CachedProjectReads } from '../cache/project-reads.js';
 import { etagFor, noneMatch } from '../http/etag.js';
-import { requestIdFrom, type RequestLog } from '../http/request-log.js';
+import { clientAddress, requestIdFrom, type RequestLog } from '../http/request-log.js';
 import type { ListQueries } from './list-queries.js';
 
 /** Answers the request and returns true, or returns false and leaves it to Koa. */
@@ -31,7 +31,12 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * own: tests/integration/http/fast-reads.test.ts compares the two paths byte for byte,
  * so they cannot drift apart.
  */
-export function createFastReads(reads: Peeks, lists: ListQueries, log: RequestLog): FastReads {
+export function createFastReads(
+  reads: Peeks,
+  lists: ListQueries,
+  log: RequestLog,
+  trustProxy: boolean,
+): FastReads {
   return (req, res) => {
     if (req.method !== 'GET') return false;
     const started = process.hrtime.bigint();
@@ -40,7 +45,8 @@ export function createFastReads(reads: Peeks, lists: ListQueries, log: RequestLo
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const status = respond(req, res, requestId, hit);
     const { path, route } = hit;
-    log({ requestId, method: 'GET', path, route, status, cache: 'HIT', started });
+    const clientIp = clientAddress(req, trustProxy);
+    log({ requestId, clientIp, method: 'GET', path, route, status, cache: 'HIT', started });
     return true;
   };
 }

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Reply {
@@ -19,16 +20,24 @@ export interface CallOptions {
 /**
  * One client address: requests leave from `ip` (any of 127.0.0.0/8 is this host), so
  * nginx and the app see it as a client of its own. Connections are kept alive and
- * reused, as browsers and API clients do; nothing is retried.
+ * reused, as browsers and API clients do; nothing is retried. An https:// base is
+ * spoken over TLS (HTTP/1.1), trusting only `ca` (PEM) when given.
  */
 export class Client {
   private readonly agent: Agent;
+  private readonly send: typeof request;
 
   constructor(
     readonly base: string,
     readonly ip: string,
+    ca?: string,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 8, localAddress: ip });
+    const options = { keepAlive: true, maxSockets: 8, localAddress: ip };
+    const tls = base.startsWith('https:');
+    this.agent = tls
+      ? new HttpsAgent({ ...options, ...(ca === undefined ? {} : { ca }) })
+      : new Agent(options);
+    this.send = tls ? httpsRequest : request;
   }
 
   call(path: string, options: CallOptions = {}): Promise<Reply> {
@@ -38,7 +47,7 @@ export class Client {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     return new Promise((resolve, reject) => {
-      const req = request(
+      const req = this.send(
         url,
         { method: options.method ?? 'GET', headers, agent: this.agent },
         (res) => {

@@ -60,6 +60,8 @@ export class Swarm {
   readonly stack = 'groundwork';
   readonly port = process.env.SWARM_HTTP_PORT ?? '80';
   readonly url = `http://127.0.0.1:${this.port}`;
+  readonly httpsPort = process.env.SWARM_HTTPS_PORT ?? '443';
+  readonly httpsUrl = `https://127.0.0.1:${this.httpsPort}`;
 
   service(name: string): string {
     return `${this.stack}_${name}`;

@@ -49,10 +49,9 @@ describe('request log line and metrics shape', () => {
       [2, 'HIT'],
     ] as const) {
       await call(app.url, `/projects/${id}`, { headers: { 'x-request-id': `shape-${n}` } });
-      const expected = line(`"cache":"${cache}","durationMs":<ms>`).replace(
-        'shape-X',
-        `shape-${n}`,
-      );
+      const expected = line(
+        `"cache":"${cache}","clientIp":"::ffff:127.0.0.1","durationMs":<ms>`,
+      ).replace('shape-X', `shape-${n}`);
       expect(requestLine(lines, `shape-${n}`)).to.equal(expected);
     }
   });
@@ -60,7 +59,7 @@ describe('request log line and metrics shape', () => {
   it('when a route does not exist, then the line has no cache field and names the path', async () => {
     await call(app.url, '/nowhere', { headers: { 'x-request-id': 'shape-404' } });
     expect(requestLine(lines, 'shape-404')).to.equal(
-      '{"durationMs":<ms>,"level":"info","message":"request","method":"GET","path":"/nowhere",' +
+      '{"clientIp":"::ffff:127.0.0.1","durationMs":<ms>,"level":"info","message":"request","method":"GET","path":"/nowhere",' +
         '"requestId":"shape-404","status":404,"timestamp":"<time>"}',
     );
   });

@@ -1,0 +1,227 @@
+import { expect } from 'chai';
+import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
+import { Client, paced } from './support/client.js';
+import { e2eUsers } from './support/checks.js';
+import { docker, sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { fingerprint, handshake, TestCa, type Pair } from './support/tls.js';
+
+interface Outcome {
+  at: number;
+  status?: number;
+  error?: string;
+}
+
+/** One HTTP/2 request on `session`: status, headers and the body as text. */
+function h2get(
+  session: ClientHttp2Session,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':path': path, ...headers });
+    let text = '';
+    let head: Record<string, unknown> = {};
+    stream.setEncoding('utf8');
+    stream.on('response', (h) => (head = h));
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.on('end', () => {
+      resolve({ status: Number(head[':status']), headers: head, text });
+    });
+    stream.on('error', reject);
+    stream.setTimeout(20000, () => {
+      stream.close();
+    });
+  });
+}
+
+describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
+  let swarm: Swarm;
+  let ca: TestCa;
+  let installed: Pair;
+  const names = ['localhost', '127.0.0.1'];
+
+  /** `make tls` as an operator runs it: exit status and output. */
+  async function makeTls(pair: Pair, namesArg = names.join(' ')) {
+    const args = ['tls', `CERT=${pair.cert}`, `KEY=${pair.key}`, `NAMES=${namesArg}`];
+    try {
+      return { ok: true, output: await sh('make', args) };
+    } catch (err) {
+      return { ok: false, output: (err as Error).message };
+    }
+  }
+
+  /** The certificate nginx presents on the HTTPS port, as its fingerprint. */
+  async function served(): Promise<string> {
+    const socket = await handshake({
+      host: '127.0.0.1',
+      port: Number(swarm.httpsPort),
+      ca: ca.pem,
+      servername: 'localhost',
+    });
+    const seen = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
+    socket.end();
+    return seen;
+  }
+
+  before(async function (this: Mocha.Context) {
+    this.timeout(900000);
+    swarm = await sharedSwarm();
+    ca = new TestCa();
+    installed = ca.issue(names);
+    const result = await makeTls(installed);
+    expect(result.output).to.match(/tls: nginx serves tls_cert_/);
+  });
+  after(() => {
+    ca.remove();
+  });
+
+  it('when make tls is given a key of another certificate, an expired certificate, one for other names or no certificate at all, then it refuses, saying why, and nginx keeps its certificate', async function (this: Mocha.Context) {
+    this.timeout(60000);
+    const spec = async () =>
+      docker('service', 'inspect', '-f', '{{.Version.Index}}', swarm.service('nginx'));
+    const before = await spec();
+    const other = ca.issue(names);
+    const expired = ca.issue(names, 0);
+    const cases: [Pair, string, RegExp][] = [
+      [{ ...installed, key: other.key }, names.join(' '), /is not the key of the certificate/],
+      [expired, names.join(' '), /expires or expired/],
+      [other, 'api.example.com', /does not cover api\.example\.com/],
+      [{ ...other, cert: other.key }, names.join(' '), /is not a PEM certificate/],
+    ];
+    for (const [pair, namesArg, why] of cases) {
+      const result = await makeTls(pair, namesArg);
+      expect(result.ok, result.output).to.equal(false);
+      expect(result.output)
+        .to.match(why)
+        .and.match(/nothing was changed/);
+    }
+    expect(await spec(), 'the nginx service spec is untouched').to.equal(before);
+    expect(await served()).to.equal(fingerprint(installed.pem));
+  });
+
+  it('when a client speaks HTTP/2 over TLS, then it gets the contract: JSON reads, ETag and 304, problem+json errors, no HSTS by default', async function (this: Mocha.Context) {
+    this.timeout(60000);
+    const [user] = await e2eUsers(swarm);
+    const client = new Client(swarm.httpsUrl, '127.0.0.1', ca.pem);
+    const session = http2Connect(swarm.httpsUrl, { ca: ca.pem, servername: 'localhost' });
+    try {
+      const login = await client.call('/auth/login', {
+        method: 'POST',
+        json: { username: user!.username, password: 'e2e password, long enough' },
+      });
+      expect(login.status).to.equal(200);
+      const token = (login.body as { token: string }).token;
+      const created = await client.call('/projects', {
+        method: 'POST',
+        token,
+        json: { name: 'e2e https', budget: 10, status: 'planning' },
+      });
+      expect(created.status).to.equal(201);
+      const id = (created.body as { id: string }).id;
+
+      const first = await h2get(session, `/projects/${id}`);
+      expect(session.alpnProtocol).to.equal('h2');
+      expect(first.status).to.equal(200);
+      expect(JSON.parse(first.text)).to.include({ id, name: 'e2e https' });
+      const etag = String(first.headers.etag);
+      const again = await h2get(session, `/projects/${id}`, { 'if-none-match': etag });
+      expect(again.status).to.equal(304);
+      expect(first.headers['strict-transport-security']).to.equal(undefined);
+      const hidden = await h2get(session, '/metrics');
+      expect(hidden.status).to.equal(404);
+      expect(hidden.headers['content-type']).to.match(/^application\/problem\+json/);
+      const version = await client.call('/version');
+      expect(version.status, 'HTTP/1.1 over TLS too').to.equal(200);
+    } finally {
+      session.close();
+      client.close();
+    }
+  });
+
+  it('when a client offers TLS 1.0 or 1.1, or only weak ciphers, then the handshake fails; TLS 1.2 and 1.3 succeed, and a session is resumed', async function (this: Mocha.Context) {
+    this.timeout(60000);
+    const base = {
+      host: '127.0.0.1',
+      port: Number(swarm.httpsPort),
+      ca: ca.pem,
+      servername: 'localhost',
+    };
+    // SECLEVEL=0: Node's OpenSSL would refuse these itself before nginx could.
+    const refused = [
+      { minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' },
+      { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+      {
+        maxVersion: 'TLSv1.2',
+        ciphers:
+          'ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384:AES128-SHA:DES-CBC3-SHA@SECLEVEL=0',
+      },
+    ] as const;
+    for (const options of refused) {
+      const outcome = await handshake({ ...base, ...options }).then(
+        (socket) => {
+          const got = `${socket.getProtocol()} ${socket.getCipher().name}`;
+          socket.end();
+          return got;
+        },
+        (err: unknown) => `refused: ${(err as Error).message}`,
+      );
+      expect(outcome, JSON.stringify(options)).to.match(/^refused/);
+    }
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      const socket = await handshake({ ...base, minVersion: version, maxVersion: version });
+      expect(socket.getProtocol()).to.equal(version);
+      socket.end();
+    }
+    // Resumption from nginx's shared session cache (tickets are off).
+    const first = await handshake({ ...base, maxVersion: 'TLSv1.2' });
+    const session = first.getSession();
+    first.end();
+    const second = await handshake({
+      ...base,
+      maxVersion: 'TLSv1.2',
+      ...(session ? { session } : {}),
+    });
+    expect(second.isSessionReused()).to.equal(true);
+    second.end();
+  });
+
+  it('when the certificate is replaced with make tls under 15 r/s over HTTPS, then no request gets a 5xx, only connections refused or reset while no nginx listens, and the new certificate is served', async function (this: Mocha.Context) {
+    this.timeout(240000);
+    const next = ca.issue(names);
+    const client = new Client(swarm.httpsUrl, '127.0.0.1', ca.pem);
+    const started = Date.now();
+    let tookMs = 0;
+    try {
+      const [outcomes, result] = await Promise.all([
+        paced(15, 40000, async (): Promise<Outcome> => {
+          const at = Date.now() - started;
+          try {
+            return { at, status: (await client.call('/version')).status };
+          } catch (err) {
+            return { at, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+          }
+        }),
+        (async () => {
+          await new Promise((done) => setTimeout(done, 3000));
+          const t0 = Date.now();
+          const made = await makeTls(next);
+          tookMs = Date.now() - t0;
+          return made;
+        })(),
+      ]);
+      expect(result.ok, result.output).to.equal(true);
+      const failed = outcomes.filter((o) => o.status !== 200);
+      console.log(
+        `      make tls under load: ${(tookMs / 1000).toFixed(1)} s; ${outcomes.length} requests, ${failed.length} failed ` +
+          `(${[...new Set(failed.map((o) => o.error ?? o.status))].join(', ')})`,
+      );
+      for (const o of failed)
+        expect(o.error, JSON.stringify(o)).to.match(/ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/);
+      expect(outcomes.at(-1)!.status, 'serving again at the end').to.equal(200);
+      expect(await served()).to.equal(fingerprint(next.pem));
+      installed = next;
+    } finally {
+      client.close();
+    }
+  });
+});
