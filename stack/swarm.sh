@@ -28,10 +28,17 @@ export SWARM_ADVERTISE_ADDR="${SWARM_ADVERTISE_ADDR:-127.0.0.1}"
 url="http://127.0.0.1:$HTTP_PORT" https_url="https://127.0.0.1:$HTTPS_PORT"
 
 # -k: the certificate may be make secrets' self-signed one. In HTTPS-only mode plain
-# HTTP answers 308, which curl -f counts as an answer too.
+# HTTP answers 308, which curl -f counts as an answer too. Behind a balancer
+# (EDGE_PROXY_FROM) nginx wants a PROXY protocol header first: curl sends one.
 answers() {
-  curl -fsS -o /dev/null --max-time 3 "$url/version" &&
-    curl -fksS -o /dev/null --max-time 3 "$https_url/version"
+  local proxy
+  for proxy in "" --haproxy-protocol; do
+    if curl -fsS $proxy -o /dev/null --max-time 3 "$url/version" 2>/dev/null &&
+      curl -fksS $proxy -o /dev/null --max-time 3 "$https_url/version" 2>/dev/null; then
+      return 0
+    fi
+  done
+  return 1
 }
 
 case "$command" in

@@ -23,8 +23,16 @@ if ! command -v dockerd >/dev/null; then
 fi
 mkdir -p .local
 echo "engine: starting dockerd (log: .local/dockerd.log)"
-# setsid: the engine outlives this script and the make that ran it.
-setsid dockerd >.local/dockerd.log 2>&1 </dev/null &
+# setsid: the engine outlives this script and the make that ran it. It must not keep
+# the caller's other open files either (a lock, a pipe a CI runner waits on): it once
+# held a flock(1) lock its caller had taken, for as long as it ran.
+(
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd="${fd##*/}"
+    if ((fd > 2)); then eval "exec $fd>&-"; fi
+  done
+  exec setsid dockerd >.local/dockerd.log 2>&1 </dev/null
+) &
 for _ in $(seq 60); do
   if docker info >/dev/null 2>&1; then
     echo "engine: dockerd $(docker version -f '{{.Server.Version}}') is up"

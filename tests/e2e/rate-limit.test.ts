@@ -1,9 +1,8 @@
 import { expect } from 'chai';
+import { clientIps, count, expectEdge429, sendPaced } from './support/edge.js';
 import type { PacedResult } from './support/netns-agent.js';
-import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
-import { docker, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
-
-type Reply = PacedResult['replies'][number];
+import { BRIDGE_IP, createHosts, type TestHost } from './support/netns.js';
+import { sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
 
 describe('e2e: nginx rate limit, 20 r/s per client address, through the host-mode port', () => {
   let swarm: Swarm;
@@ -19,11 +18,8 @@ describe('e2e: nginx rate limit, 20 r/s per client address, through the host-mod
     [greedy, modest, quiet] = (await createHosts(3)) as [TestHost, TestHost, TestHost];
   });
 
-  /** `host` sends GET /version at `rps` for `durationMs`, starting 3 s from now. */
   function send(host: TestHost, rps: number, durationMs: number): Promise<PacedResult> {
-    const startAt = Date.now() + 3000;
-    const job = { kind: 'paced', url, ip: host.ip, path: '/version', rps, durationMs, startAt };
-    return runAgent<PacedResult>(host, { ...job, kind: 'paced' }).result;
+    return sendPaced(host, url, rps, durationMs);
   }
 
   it('when one address sends 40 r/s for 10 s, then 20 x 10 + burst 20 get through and the rest are 429 problems, while addresses at 10 and 5 r/s next to it get every request through', async function (this: Mocha.Context) {
@@ -67,27 +63,3 @@ describe('e2e: nginx rate limit, 20 r/s per client address, through the host-mod
     for (const host of hosts) expect(seen.get(host.ip), host.ip).to.equal(5);
   });
 });
-
-function count(replies: Reply[], status: number): number {
-  return replies.filter((r) => r.status === status).length;
-}
-
-function expectEdge429(reply: Reply): void {
-  expect(reply.contentType).to.match(/^application\/problem\+json/);
-  expect(reply.title).to.equal('Too Many Requests');
-  expect(reply.retryAfter).to.match(/^\d+$/);
-}
-
-/** Access-log lines per clientIp since `since`, over every nginx task's container. */
-async function clientIps(swarm: Swarm, since: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const container of await swarm.containers('nginx')) {
-    for (const line of (await docker('logs', '--since', since, container)).split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const entry = JSON.parse(line) as { message?: string; clientIp?: string };
-      if (entry.message !== 'edge request' || entry.clientIp === undefined) continue;
-      counts.set(entry.clientIp, (counts.get(entry.clientIp) ?? 0) + 1);
-    }
-  }
-  return counts;
-}

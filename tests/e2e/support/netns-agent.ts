@@ -2,6 +2,7 @@
 // starts it with `ip netns exec`): one job given as JSON in argv[2], one JSON object
 // per line on stdout, the last `{event: 'result', ...}`.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, paced } from './client.js';
 
@@ -33,7 +34,17 @@ export type AgentJob =
       durationMs: number;
       mode: 'idle' | 'slow-header' | 'slow-body';
       openPerSecond?: number;
-    };
+    }
+  /**
+   * Sends `payload` as is on one connection (over TLS when `tls`, trusting any
+   * certificate: these jobs test addresses, not trust) and returns what came back
+   * before the server closed it or 10 s passed.
+   */
+  | { kind: 'raw'; url: string; ip: string; payload: string; tls?: boolean };
+
+export interface RawResult {
+  response: string;
+}
 
 export interface PacedResult {
   /** How late the latest request left, against its schedule: a stalled sender shows here. */
@@ -154,6 +165,29 @@ async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldRe
   return result;
 }
 
+function runRaw(job: Extract<AgentJob, { kind: 'raw' }>): Promise<RawResult> {
+  const { hostname, port } = new URL(job.url);
+  const options = { host: hostname, port: Number(port), localAddress: job.ip };
+  return new Promise((resolve) => {
+    let response = '';
+    const socket = job.tls
+      ? tlsConnect({ ...options, servername: 'localhost', rejectUnauthorized: false })
+      : connect(options);
+    socket.once(job.tls ? 'secureConnect' : 'connect', () => socket.write(job.payload));
+    socket.setEncoding('utf8').on('data', (chunk: string) => (response += chunk));
+    const done = () => {
+      resolve({ response });
+    };
+    socket.once('close', done).once('error', done);
+    socket.setTimeout(10000, () => socket.destroy());
+  });
+}
+
 const job = JSON.parse(process.argv[2] ?? '{}') as AgentJob;
-const result = job.kind === 'paced' ? await runPaced(job) : await runHold(job);
+const result =
+  job.kind === 'paced'
+    ? await runPaced(job)
+    : job.kind === 'hold'
+      ? await runHold(job)
+      : await runRaw(job);
 emit('result', result);

@@ -114,6 +114,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/**
+ * A long-running server inside a host's namespace (HAProxy, as the balancer in front
+ * of the stack), stopped with the hosts whatever happens.
+ */
+export function spawnIn(host: TestHost, command: string, args: string[]): ChildProcess {
+  const child = spawn('ip', ['netns', 'exec', host.name, command, ...args], { stdio: 'pipe' });
+  agents.add(child);
+  child.once('exit', () => agents.delete(child));
+  return child;
+}
+
 /** One agent run: its stdout events as they come, and its final result. */
 export interface RunningAgent<T> {
   events: Record<string, unknown>[];

@@ -71,6 +71,11 @@ export class Swarm {
     return sh('bash', ['stack/swarm.sh', 'up', this.stack]);
   }
 
+  /** `make swarm` again with other settings (EDGE_HTTPS_ONLY, EDGE_PROXY_FROM, ...). */
+  redeploy(env: NodeJS.ProcessEnv): Promise<string> {
+    return sh('bash', ['stack/swarm.sh', 'up', this.stack], env);
+  }
+
   down(): Promise<string> {
     return sh('bash', ['stack/swarm.sh', 'down', this.stack]);
   }
