@@ -1,9 +1,12 @@
 import { expect } from 'chai';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
+import { join } from 'node:path';
+import { launchChromium } from './support/browser.js';
 import { Client, paced } from './support/client.js';
 import { e2eUsers } from './support/checks.js';
-import { docker, sh, sharedSwarm, type Swarm } from './support/swarm.js';
-import { fingerprint, handshake, TestCa, type Pair } from './support/tls.js';
+import { docker, sh, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { fingerprint, handshake, spkiHash, TestCa, type Pair } from './support/tls.js';
 
 interface Outcome {
   at: number;
@@ -132,6 +135,13 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
       expect(hidden.headers['content-type']).to.match(/^application\/problem\+json/);
       const version = await client.call('/version');
       expect(version.status, 'HTTP/1.1 over TLS too').to.equal(200);
+      const large = await client.call('/projects', {
+        method: 'POST',
+        token,
+        json: { name: 'x'.repeat(200000) },
+      });
+      expect(large.status).to.equal(413);
+      expect(large.headers['content-type']).to.match(/^application\/problem\+json/);
     } finally {
       session.close();
       client.close();
@@ -222,6 +232,96 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
       installed = next;
     } finally {
       client.close();
+    }
+  });
+
+  it('when testssl.sh examines the HTTPS port, trusting the test CA, then it reports no finding rated HIGH or CRITICAL', async function (this: Mocha.Context) {
+    this.timeout(900000);
+    const out = join(ca.dir, 'testssl.json');
+    rmSync(out, { force: true });
+    // Debian's testssl.sh exits non-zero for findings too; the JSON is what we read.
+    await sh('testssl', [
+      '--quiet', '--color', '0', '--warnings', 'batch', '--add-ca', ca.cert,
+      '--jsonfile', out, '--ip', '127.0.0.1', `localhost:${swarm.httpsPort}`,
+    ]).catch(() => undefined); // prettier-ignore
+    const findings = JSON.parse(readFileSync(out, 'utf8')) as {
+      id: string;
+      severity: string;
+      finding: string;
+    }[];
+    const bySeverity: Record<string, number> = {};
+    for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+    const notable = findings.filter((f) => !['OK', 'INFO'].includes(f.severity));
+    console.log(`      testssl.sh: ${JSON.stringify(bySeverity)}`);
+    for (const f of notable) console.log(`        ${f.severity} ${f.id}: ${f.finding}`);
+    expect(findings.length, 'testssl.sh ran its checks').to.be.above(50);
+    expect(notable.filter((f) => ['HIGH', 'CRITICAL'].includes(f.severity))).to.deep.equal([]);
+  });
+
+  it('when a browser opens /docs over HTTPS, then the reference renders every operation with no console error', async function (this: Mocha.Context) {
+    this.timeout(120000);
+    const browser = await launchChromium(spkiHash(installed.pem));
+    const errors: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+      page.on('requestfailed', (r) =>
+        errors.push(`request: ${r.url()} ${r.failure()?.errorText ?? ''}`),
+      );
+      const reply = await page.goto(`https://localhost:${swarm.httpsPort}/docs`, {
+        waitUntil: 'networkidle',
+      });
+      expect(reply?.status()).to.equal(200);
+      await page.waitForSelector('.opblock', { timeout: 30000 });
+      const operations = await page.locator('.opblock').count();
+      mkdirSync('.local', { recursive: true });
+      const shot = join('.local', 'docs-https.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      console.log(`      /docs over HTTPS: ${operations} operations rendered; screenshot ${shot}`);
+      expect(operations).to.be.above(5);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('when the operator turns on HTTPS-only mode, then plain HTTP answers a 308 problem naming the HTTPS URL, HTTPS carries HSTS, and turning it off serves HTTP again', async function (this: Mocha.Context) {
+    this.timeout(600000);
+    const plain = new Client(swarm.url, '127.0.0.1');
+    const secure = new Client(swarm.httpsUrl, '127.0.0.1', ca.pem);
+    const suffix = swarm.httpsPort === '443' ? '' : `:${swarm.httpsPort}`;
+    try {
+      await swarm.redeploy({ EDGE_HTTPS_ONLY: 'true' });
+      const redirected = await waitFor('plain HTTP redirects', 120000, async () => {
+        const reply = await plain.call('/projects?limit=5');
+        return reply.status === 308 ? reply : undefined;
+      });
+      expect(redirected.headers.location).to.equal(`https://127.0.0.1${suffix}/projects?limit=5`);
+      expect(redirected.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(redirected.body).to.include({ status: 308, title: 'Permanent Redirect' });
+      const post = await plain.call('/auth/login', { method: 'POST', json: {} });
+      expect(post.status, 'a write is redirected too, keeping its method').to.equal(308);
+      const viaTls = await secure.call('/version');
+      expect(viaTls.status).to.equal(200);
+      expect(viaTls.headers['strict-transport-security']).to.equal('max-age=63072000');
+    } finally {
+      await swarm.redeploy({ EDGE_HTTPS_ONLY: 'false' });
+    }
+    try {
+      const served = await waitFor('plain HTTP serves again', 120000, async () => {
+        const reply = await plain.call('/version');
+        return reply.status === 200 ? reply : undefined;
+      });
+      expect(served.headers.location).to.equal(undefined);
+      expect((await secure.call('/version')).headers['strict-transport-security']).to.equal(
+        undefined,
+      );
+    } finally {
+      plain.close();
+      secure.close();
     }
   });
 });

@@ -43,11 +43,14 @@ export class TestCa {
    * A server certificate for `names` (DNS names or IPs) valid for `days` (0: it ends
    * now), as a chain file holding the leaf then this CA, and its key.
    */
-  issue(names: string[], days = 30): Pair {
+  issue(names: string[], days = 90): Pair {
     this.issued += 1;
     const base = join(this.dir, `leaf${this.issued}`);
     const san = names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-    writeFileSync(`${base}.ext`, `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+    // A CRL location, as a public CA's certificates carry (testssl.sh rates a
+    // certificate without any revocation information HIGH); nobody fetches it here.
+    const crl = 'crlDistributionPoints=URI:http://localhost/groundwork-test-ca.crl';
+    writeFileSync(`${base}.ext`, `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n${crl}\n`);
     openssl(
       'genpkey',
       '-algorithm',
