@@ -5,7 +5,7 @@
 #   nginx/render.sh stack|check|bench [OUTPUT]     (stdout without OUTPUT)
 #
 # Overridable by environment: UPSTREAM_ADDRS (space-separated host:port list),
-# NGINX_LISTEN, NGINX_RUNTIME_DIR, NGINX_ACCESS_LOG, NGINX_ERROR_LOG, NGINX_RESOLVER.
+# NGINX_LISTEN, NGINX_STATUS_LISTEN, NGINX_RUNTIME_DIR, NGINX_ACCESS_LOG, NGINX_ERROR_LOG, NGINX_RESOLVER.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,6 +32,8 @@ case "$mode" in
     : "${NGINX_ACCESS_LOG:=/dev/stdout}"
     : "${NGINX_ERROR_LOG:=stderr}"
     : "${NGINX_RESOLVER:=127.0.0.11}"
+    # stub_status for nginx-exporter, on the overlay networks only (not published).
+    : "${NGINX_STATUS_LISTEN:=8081}"
     ;;
   bench | check)
     # Static addresses, as CI's nginx (1.22) has no `resolve`; a request may try every
@@ -44,6 +46,8 @@ case "$mode" in
     : "${NGINX_ACCESS_LOG:=$NGINX_RUNTIME_DIR/access.log}"
     : "${NGINX_ERROR_LOG:=$NGINX_RUNTIME_DIR/error.log}"
     : "${NGINX_RESOLVER:=127.0.0.1}"
+    # A socket in the private directory: no TCP port to collide with.
+    : "${NGINX_STATUS_LISTEN:=unix:$NGINX_RUNTIME_DIR/status.sock}"
     # Run as root, workers drop to nobody; otherwise they run as the caller.
     if [[ "$(id -u)" == 0 ]]; then
       : "${NGINX_USER_DIRECTIVE:=user nobody $(id -gn nobody);}"
@@ -72,10 +76,10 @@ fi
 
 NGINX_NEXT_UPSTREAM_TRIES="$next_upstream_tries"
 export NGINX_USER_DIRECTIVE NGINX_LISTEN NGINX_RUNTIME_DIR NGINX_ACCESS_LOG \
-  NGINX_ERROR_LOG NGINX_RESOLVER NGINX_RATE NGINX_BURST NGINX_UPSTREAM_SERVERS NGINX_NEXT_UPSTREAM_TRIES
+  NGINX_ERROR_LOG NGINX_RESOLVER NGINX_STATUS_LISTEN NGINX_RATE NGINX_BURST NGINX_UPSTREAM_SERVERS NGINX_NEXT_UPSTREAM_TRIES
 # Only these names are substituted: nginx's own $variables must survive.
 # shellcheck disable=SC2016 # the list is for envsubst, not for the shell
-vars='${NGINX_USER_DIRECTIVE} ${NGINX_LISTEN} ${NGINX_RUNTIME_DIR} ${NGINX_ACCESS_LOG} ${NGINX_ERROR_LOG} ${NGINX_RESOLVER} ${NGINX_RATE} ${NGINX_BURST} ${NGINX_UPSTREAM_SERVERS} ${NGINX_NEXT_UPSTREAM_TRIES}'
+vars='${NGINX_USER_DIRECTIVE} ${NGINX_LISTEN} ${NGINX_RUNTIME_DIR} ${NGINX_ACCESS_LOG} ${NGINX_ERROR_LOG} ${NGINX_RESOLVER} ${NGINX_STATUS_LISTEN} ${NGINX_RATE} ${NGINX_BURST} ${NGINX_UPSTREAM_SERVERS} ${NGINX_NEXT_UPSTREAM_TRIES}'
 
 render() {
   echo "# Rendered by nginx/render.sh $mode from nginx/nginx.conf.template: edit that, not this."

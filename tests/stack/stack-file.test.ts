@@ -109,7 +109,7 @@ describe('docker-stack.yml', () => {
       expect(stack.networks.backend).to.include({ driver: 'overlay', internal: true });
       expect(service(stack, 'mongo').networks).to.deep.equal(['backend']);
       expect(service(stack, 'redis').networks).to.deep.equal(['backend']);
-      expect(web.networks).to.have.members(['edge', 'backend']);
+      expect(web.networks).to.have.members(['edge', 'backend', 'monitoring']);
       expect(nginx.networks).to.deep.equal(['edge']);
     });
 
