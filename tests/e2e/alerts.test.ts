@@ -58,15 +58,15 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
       ...FAST,
       ALERT_WEBHOOK_URL: receiver.url,
     });
-    prometheus = (await monitorUrls(swarm)).prometheus!;
     // The new configuration is loaded and every replica is an `up` target again.
-    await waitFor('Prometheus scrapes 3 web replicas every 2 s', 120000, async () => {
-      const [interval] = await query(
-        prometheus,
-        'prometheus_target_interval_length_seconds{quantile="0.5"}',
-      );
-      const up = await query(prometheus, 'up{job="web"} == 1');
-      return Number(interval?.value[1]) < SCRAPE_S + 1 && up.length === 3 ? true : undefined;
+    prometheus = await waitFor('Prometheus scrapes 3 web replicas every 2 s', 120000, async () => {
+      const url = (await monitorUrls(swarm)).prometheus!;
+      const res = await fetch(`${url}/api/v1/status/config`, { signal: AbortSignal.timeout(5000) });
+      const { data } = (await res.json()) as { data: { yaml: string } };
+      const up = await query(url, 'up{job="web"} == 1');
+      return data.yaml.includes(`scrape_interval: ${SCRAPE_S}s`) && up.length === 3
+        ? url
+        : undefined;
     });
   });
   after(async () => {
