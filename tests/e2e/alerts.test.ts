@@ -111,6 +111,8 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
 
   it('when a web task is killed, then WebReplicaDown fires and resolves once Swarm has replaced it', async function (this: Mocha.Context) {
     this.timeout(600000);
+    // WebReplicaDown's yardstick is the most replicas seen in the last hour: a scale-down
+    // earlier in the run would keep it active (this file runs before scale.test.ts).
     await waitFor('WebReplicaDown not active before the kill', 120000, async () =>
       (await query(prometheus, 'ALERTS{alertname="WebReplicaDown"}')).length === 0
         ? true
