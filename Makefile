@@ -5,7 +5,7 @@ STACK ?= groundwork
 N ?= 3
 
 .PHONY: help install build test lint typecheck format-check bench \
-        up down ps logs logs-since rollout rollback scale secrets tls swarm swarm-rollout swarm-down \
+        up down ps logs logs-since monitor rollout rollback scale secrets tls swarm swarm-rollout swarm-down \
         cluster cluster-test cluster-down
 
 help: ## List the targets
@@ -43,6 +43,9 @@ logs: ## Follow the web service's JSON logs
 
 logs-since: ## Print what a service logged and END (docker service logs may hang): make logs-since SERVICE=web SINCE=10m
 	@bash stack/logs.sh $(STACK) $(or $(SERVICE),web) $(or $(SINCE),10m)
+
+monitor: ## Print where Prometheus and Alertmanager answer on this node (name and URL; no public port)
+	@bash stack/monitor.sh $(STACK)
 
 rollout: ## Build a new image (or take IMAGE=ref) and roll it out one replica at a time, start-first; exit 1 if Swarm rolled it back
 	@bash stack/rollout.sh $(STACK)

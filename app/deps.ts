@@ -75,7 +75,10 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       config,
       logger,
       metrics,
-      readiness: createReadiness(mongo.db, redis, metrics, config.MONGO_TIMEOUT_MS),
+      readiness: createReadiness(mongo.db, redis, metrics, {
+        mongodb: config.MONGO_TIMEOUT_MS,
+        redis: config.REDIS_TIMEOUT_MS,
+      }),
       auth,
       limiters: createLimiters({ redis, metrics, scale: config.RATE_LIMIT_SCALE }),
       projects,

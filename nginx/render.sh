@@ -5,7 +5,7 @@
 #   nginx/render.sh stack|check|bench [OUTPUT]     (stdout without OUTPUT)
 #
 # Overridable by environment: UPSTREAM_ADDRS (space-separated host:port list),
-# NGINX_LISTEN, NGINX_TLS_LISTEN, NGINX_TLS_CERT, NGINX_TLS_KEY, NGINX_RUNTIME_DIR,
+# NGINX_LISTEN, NGINX_TLS_LISTEN, NGINX_STATUS_LISTEN, NGINX_TLS_CERT, NGINX_TLS_KEY, NGINX_RUNTIME_DIR,
 # NGINX_ACCESS_LOG, NGINX_ERROR_LOG, NGINX_RESOLVER.
 #
 # The operator's two edge settings (stack/README.md, "The edge"):
@@ -59,6 +59,8 @@ case "$mode" in
     # only while no resolved replica is there; stack/swarm/nginx-entrypoint.sh starts
     # nginx only once tasks.web resolves, as start-up fails if it does not.
     backup_servers="tasks.web:3000"
+    # stub_status for nginx-exporter, on the overlay networks only (not published).
+    : "${NGINX_STATUS_LISTEN:=8081}"
     ;;
   bench | check)
     # Static addresses, as CI's nginx (1.22) has no `resolve`; a request may try every
@@ -83,6 +85,8 @@ case "$mode" in
       fi
     fi
     if http2_directive; then : "${NGINX_HTTP2_STYLE:=directive}"; else : "${NGINX_HTTP2_STYLE:=listen}"; fi
+    # A socket in the private directory: no TCP port to collide with.
+    : "${NGINX_STATUS_LISTEN:=unix:$NGINX_RUNTIME_DIR/status.sock}"
     # Run as root, workers drop to nobody; otherwise they run as the caller.
     if [[ "$(id -u)" == 0 ]]; then
       : "${NGINX_USER_DIRECTIVE:=user nobody $(id -gn nobody);}"
@@ -145,12 +149,12 @@ fi
 
 NGINX_NEXT_UPSTREAM_TRIES="$next_upstream_tries"
 export NGINX_USER_DIRECTIVE NGINX_LISTEN NGINX_RUNTIME_DIR NGINX_ACCESS_LOG \
-  NGINX_ERROR_LOG NGINX_RESOLVER NGINX_RATE NGINX_BURST NGINX_UPSTREAM_SERVERS NGINX_NEXT_UPSTREAM_TRIES \
+  NGINX_ERROR_LOG NGINX_RESOLVER NGINX_STATUS_LISTEN NGINX_RATE NGINX_BURST NGINX_UPSTREAM_SERVERS NGINX_NEXT_UPSTREAM_TRIES \
   NGINX_TLS_LISTEN NGINX_TLS_CERT NGINX_TLS_KEY NGINX_HTTP2 NGINX_HTTP2_LISTEN NGINX_HTTPS_ONLY \
   NGINX_HSTS NGINX_HTTPS_PORT_SUFFIX NGINX_PROXY_PROTOCOL NGINX_REAL_IP
 # Only these names are substituted: nginx's own $variables must survive.
 # shellcheck disable=SC2016 # the list is for envsubst, not for the shell
-vars='${NGINX_USER_DIRECTIVE} ${NGINX_LISTEN} ${NGINX_RUNTIME_DIR} ${NGINX_ACCESS_LOG} ${NGINX_ERROR_LOG} ${NGINX_RESOLVER} ${NGINX_RATE} ${NGINX_BURST} ${NGINX_UPSTREAM_SERVERS} ${NGINX_NEXT_UPSTREAM_TRIES} ${NGINX_TLS_LISTEN} ${NGINX_TLS_CERT} ${NGINX_TLS_KEY} ${NGINX_HTTP2} ${NGINX_HTTP2_LISTEN} ${NGINX_HTTPS_ONLY} ${NGINX_HSTS} ${NGINX_HTTPS_PORT_SUFFIX} ${NGINX_PROXY_PROTOCOL} ${NGINX_REAL_IP}'
+vars='${NGINX_USER_DIRECTIVE} ${NGINX_LISTEN} ${NGINX_RUNTIME_DIR} ${NGINX_ACCESS_LOG} ${NGINX_ERROR_LOG} ${NGINX_RESOLVER} ${NGINX_STATUS_LISTEN} ${NGINX_RATE} ${NGINX_BURST} ${NGINX_UPSTREAM_SERVERS} ${NGINX_NEXT_UPSTREAM_TRIES} ${NGINX_TLS_LISTEN} ${NGINX_TLS_CERT} ${NGINX_TLS_KEY} ${NGINX_HTTP2} ${NGINX_HTTP2_LISTEN} ${NGINX_HTTPS_ONLY} ${NGINX_HSTS} ${NGINX_HTTPS_PORT_SUFFIX} ${NGINX_PROXY_PROTOCOL} ${NGINX_REAL_IP}'
 
 render() {
   echo "# Rendered by nginx/render.sh $mode from nginx/nginx.conf.template: edit that, not this."

@@ -8,6 +8,10 @@
 #                             the benchmark's nginx load it, and with both edge
 #                             settings on (HTTPS-only, behind a PROXY-protocol balancer)
 #   4. shellcheck             every *.sh in the repository
+#   5. promtool / amtool      the alert rules' unit tests (stack/monitoring/rules.test.yml),
+#                             and `check config` of the monitoring configs as deployed:
+#                             rendered with production values and with the e2e test's
+#                             short ones
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -50,12 +54,34 @@ shellcheck_all() {
   shellcheck -x "${scripts[@]}"
 }
 
+# The monitoring configs as stack/swarm/lib.sh renders them for a deploy (MONITOR_* and
+# ALERT_WEBHOOK_URL from the environment), checked by the tools of the same release line.
+monitoring_config() {
+  local dir
+  dir="$(mktemp -d)"
+  bash stack/monitoring/render.sh "$dir" &&
+    .local/prometheus/promtool check config "$dir/prometheus.yml" >/dev/null &&
+    .local/prometheus/amtool check-config "$dir/alertmanager.yml" >/dev/null
+  local status=$?
+  rm -rf "$dir"
+  return "$status"
+}
+
+monitoring_config_e2e() {
+  ALERT_WEBHOOK_URL=http://192.0.2.1:9/alerts MONITOR_SCRAPE_INTERVAL=2s MONITOR_ALERT_FOR=4s \
+    MONITOR_GROUP_WAIT=1s MONITOR_GROUP_INTERVAL=2s monitoring_config
+}
+
 check "docker stack config -c docker-stack.yml" stack_config
 check "nginx/nginx.stack.conf matches the template" stack_rendering_current
 check "nginx -t (stack config, local upstreams)" nginx_test check
 check "nginx -t (benchmark rendering)" nginx_test bench
 check "nginx -t (HTTPS-only, PROXY protocol)" nginx_test_edge_settings
 check "shellcheck" shellcheck_all
+check "promtool test rules (every alert fires, and stays silent when healthy)" \
+  .local/prometheus/promtool test rules stack/monitoring/rules.test.yml
+check "promtool check config + amtool check-config (production rendering)" monitoring_config
+check "promtool check config + amtool check-config (e2e rendering)" monitoring_config_e2e
 
 if ((${#failed[@]} > 0)); then
   echo "stack static checks failed: ${failed[*]}" >&2

@@ -54,7 +54,8 @@ up() {
   for n in $(seq "$nodes"); do poll "$(node_name "$n") Ready in the swarm" 60 node_ready_in_swarm "$n"; done
   remove_down_nodes
 
-  for ref in groundwork-offline/nginx groundwork-offline/redis groundwork-offline/mongo "$image"; do
+  for ref in groundwork-offline/nginx groundwork-offline/redis groundwork-offline/mongo \
+    groundwork-offline/monitoring "$image"; do
     copy_image "$ref" $(seq "$nodes")
   done
 

@@ -43,7 +43,9 @@ fi
 # build/version/version.txt names a version, and that file is generated in FerretDB's
 # own repository, not shipped in the module; so vendor the module, add the file with
 # the version we pinned, and build from the vendored tree.
-if ! "$LOCAL_BIN/ferretdb" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION"; then
+# grep without -q reads to the end: -q exits at the first match, and under pipefail
+# the SIGPIPE that ferretdb then gets made this check fail now and then (a rebuild).
+if ! "$LOCAL_BIN/ferretdb" --version 2>/dev/null | grep "version: $FERRETDB_VERSION" >/dev/null; then
   echo "install: building FerretDB $FERRETDB_VERSION"
   mkdir -p "$LOCAL_BIN"
   (
@@ -63,3 +65,25 @@ if ! .local/venv/bin/schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS
   python3 -m venv .local/venv
   .local/venv/bin/pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+
+# promtool and amtool (stack/check-static.sh: the alert rules' unit tests, `check
+# config` of what the stack deploys), from Debian's prometheus and prometheus-alertmanager
+# packages, unpacked rather than installed: installing them would also start a
+# Prometheus and an Alertmanager on this machine.
+unpack_tool() {
+  local package="$1" tool="$2" dir
+  if .local/prometheus/"$tool" --version >/dev/null 2>&1; then return; fi
+  echo "install: $tool (Debian's $package package, unpacked into .local/prometheus)"
+  if [ "$apt_updated" = false ]; then
+    apt-get update -qq
+    apt_updated=true
+  fi
+  dir="$(mktemp -d)"
+  (cd "$dir" && apt-get download -qq "$package" 2>/dev/null)
+  mkdir -p .local/prometheus
+  dpkg-deb --fsys-tarfile "$dir/${package}"_*.deb | tar -xO "./usr/bin/$tool" >".local/prometheus/$tool"
+  chmod 0755 ".local/prometheus/$tool"
+  rm -rf "$dir"
+}
+unpack_tool prometheus promtool
+unpack_tool prometheus-alertmanager amtool

@@ -13,9 +13,16 @@ export interface Readiness {
 /**
  * What /readyz reports. MongoDB down makes the replica unready (it cannot answer
  * uncached reads or any write); Redis down does not, because reads and writes fall
- * back to MongoDB without it — it shows as a degraded dependency instead.
+ * back to MongoDB without it — it shows as a degraded dependency instead. Each probe
+ * waits as long as that client's own command timeout: a scrape of /metrics (which
+ * probes too) then stays well inside Prometheus's scrape timeout.
  */
-export function createReadiness(db: Db, redis: Redis, metrics: Metrics, timeoutMs: number) {
+export function createReadiness(
+  db: Db,
+  redis: Redis,
+  metrics: Metrics,
+  timeoutMs: { mongodb: number; redis: number },
+) {
   let phase: 'starting' | 'serving' | 'draining' = 'starting';
   return {
     markServing: () => {
@@ -27,8 +34,8 @@ export function createReadiness(db: Db, redis: Redis, metrics: Metrics, timeoutM
     isDraining: () => phase === 'draining',
     async check(): Promise<Readiness> {
       const [mongodb, redisState] = await Promise.all([
-        probe(() => db.command({ ping: 1 }), timeoutMs),
-        probe(() => redis.ping(), timeoutMs),
+        probe(() => db.command({ ping: 1 }), timeoutMs.mongodb),
+        probe(() => redis.ping(), timeoutMs.redis),
       ]);
       metrics.dependencyUp.set({ dependency: 'mongodb' }, mongodb === 'up' ? 1 : 0);
       metrics.dependencyUp.set({ dependency: 'redis' }, redisState === 'up' ? 1 : 0);

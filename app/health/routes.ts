@@ -9,6 +9,7 @@ export function healthRoutes(
   version: { version: string; commit: string },
 ) {
   const router = new Router();
+  metrics.buildInfo.set(version, 1);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'alive' };
   });
@@ -19,6 +20,9 @@ export function healthRoutes(
     ctx.body = state;
   });
   router.get('/metrics', async (ctx) => {
+    // Each scrape probes MongoDB and Redis first, so dependency_up is as fresh as the
+    // scrape (Prometheus asks every 15 s), not only as fresh as the last /readyz.
+    await readiness.check();
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });

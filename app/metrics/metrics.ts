@@ -35,8 +35,16 @@ export function createMetrics() {
     }),
     dependencyUp: new Gauge({
       name: 'dependency_up',
-      help: '1 when the dependency answered its last health check, else 0',
+      help: '1 when the dependency answered its last health check (every scrape and /readyz), else 0',
       labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
+    // The value is always 1; the labels say which build a replica runs, so Prometheus
+    // can count versions across replicas (a rollout in progress, or one rolled back).
+    buildInfo: new Gauge({
+      name: 'groundwork_build_info',
+      help: 'Always 1, labelled with the version and commit this replica runs',
+      labelNames: ['version', 'commit'] as const,
       registers: [registry],
     }),
   };

@@ -7,6 +7,8 @@
 #   groundwork-offline/nginx   nginx >= 1.27.3 (sid), for `resolve`
 #   groundwork-offline/redis   Redis 7.0 (bookworm)
 #   groundwork-offline/mongo   FerretDB v1.24 with SCRAM auth, standing in for mongo:7.0
+#   groundwork-offline/monitoring  Prometheus, Alertmanager, node_exporter and
+#                              nginx-prometheus-exporter (bookworm), one image for four
 #   groundwork-offline/dind    a Docker engine to run as a Swarm node (`make cluster`
 #                              only: `images.sh dind` builds just this one)
 #
@@ -94,4 +96,5 @@ standin node trixie /etc/ssl/certs/ca-certificates.crt
 standin nginx sid
 standin redis bookworm
 standin mongo bookworm "$ferretdb" "$here/mongo-standin-entrypoint.sh" "$here/mongosh-shim.sh"
+standin monitoring bookworm
 log "ready"

@@ -23,16 +23,19 @@ if ! command -v dockerd >/dev/null; then
 fi
 mkdir -p .local
 echo "engine: starting dockerd (log: .local/dockerd.log)"
-# setsid: the engine outlives this script and the make that ran it. It must not keep
-# the caller's other open files either (a lock, a pipe a CI runner waits on): it once
-# held a flock(1) lock its caller had taken, for as long as it ran.
-(
-  for fd in /proc/"$BASHPID"/fd/*; do
+# setsid: the engine outlives this script and the make that ran it. It must not inherit
+# this script's other descriptors: under `flock LOCK make swarm`, flock's lock is one,
+# and a dockerd holding it keeps LOCK taken for as long as the engine runs (it did:
+# every later `flock` waited forever).
+start_dockerd() {
+  local fd
+  for fd in /proc/self/fd/*; do
     fd="${fd##*/}"
     if ((fd > 2)); then eval "exec $fd>&-"; fi
   done
-  exec setsid dockerd >.local/dockerd.log 2>&1 </dev/null
-) &
+  exec setsid dockerd
+}
+start_dockerd >.local/dockerd.log 2>&1 </dev/null &
 for _ in $(seq 60); do
   if docker info >/dev/null 2>&1; then
     echo "engine: dockerd $(docker version -f '{{.Server.Version}}') is up"

@@ -42,12 +42,20 @@ build_image() {
 }
 
 # Swarm configs are immutable: name each after a hash of its content (docker-stack.yml).
+# The monitoring configs are rendered first (ALERT_WEBHOOK_URL, MONITOR_* knobs) into
+# MONITORING_DIR, which the stack file reads.
 export_config_digests() {
+  MONITORING_DIR=.local/monitoring
+  bash stack/monitoring/render.sh "$MONITORING_DIR"
   NGINX_CONF_DIGEST="$(sha256sum "${NGINX_CONF_FILE:-nginx/nginx.stack.conf}" | cut -c1-12)"
   NGINX_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/nginx-entrypoint.sh | cut -c1-12)"
   MONGO_INIT_DIGEST="$(sha256sum stack/swarm/mongo-create-app-user.js | cut -c1-12)"
   REDIS_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/redis-entrypoint.sh | cut -c1-12)"
-  export NGINX_CONF_DIGEST NGINX_ENTRYPOINT_DIGEST MONGO_INIT_DIGEST REDIS_ENTRYPOINT_DIGEST
+  PROMETHEUS_CONF_DIGEST="$(sha256sum "$MONITORING_DIR/prometheus.yml" | cut -c1-12)"
+  PROMETHEUS_RULES_DIGEST="$(sha256sum "$MONITORING_DIR/rules.yml" | cut -c1-12)"
+  ALERTMANAGER_CONF_DIGEST="$(sha256sum "$MONITORING_DIR/alertmanager.yml" | cut -c1-12)"
+  export NGINX_CONF_DIGEST NGINX_ENTRYPOINT_DIGEST MONGO_INIT_DIGEST REDIS_ENTRYPOINT_DIGEST MONITORING_DIR \
+    PROMETHEUS_CONF_DIGEST PROMETHEUS_RULES_DIGEST ALERTMANAGER_CONF_DIGEST
 }
 
 # The stack files to deploy: docker-stack.yml, then STACK_OVERRIDE if set (make swarm

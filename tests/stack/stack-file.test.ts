@@ -101,6 +101,7 @@ describe('docker-stack.yml', () => {
       // HTTP_PORT lets `make swarm` (SWARM_HTTP_PORT) pick another; 80 unless told.
       expect(nginx.ports).to.deep.equal([
         { target: 80, published: '${HTTP_PORT:-80}', protocol: 'tcp', mode: 'host' },
+        { target: 443, published: '${HTTPS_PORT:-443}', protocol: 'tcp', mode: 'host' },
       ]);
       expect(nginx.deploy?.mode).to.equal('global');
     });
@@ -109,8 +110,19 @@ describe('docker-stack.yml', () => {
       expect(stack.networks.backend).to.include({ driver: 'overlay', internal: true });
       expect(service(stack, 'mongo').networks).to.deep.equal(['backend']);
       expect(service(stack, 'redis').networks).to.deep.equal(['backend']);
-      expect(web.networks).to.have.members(['edge', 'backend']);
-      expect(nginx.networks).to.deep.equal(['edge']);
+      expect(web.networks).to.have.members(['frontend', 'backend', 'monitoring']);
+      expect(nginx.networks).to.deep.equal(['edge', 'frontend']);
+    });
+
+    it('put nginx and web on an overlay of their own, internal and encrypted, and web on internal networks only', () => {
+      expect(stack.networks.frontend).to.deep.include({
+        driver: 'overlay',
+        internal: true,
+        driver_opts: { encrypted: 'true' },
+      });
+      for (const network of web.networks as string[]) {
+        expect(stack.networks[network], network).to.include({ internal: true });
+      }
     });
 
     it('let nginx re-resolve the web tasks through Docker DNS', () => {

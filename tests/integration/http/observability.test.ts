@@ -54,6 +54,28 @@ describe('health, version, metrics, docs and logs', () => {
     expect(text).to.match(/dependency_up\{dependency="mongodb"\} 1/);
   });
 
+  it('when only /metrics is scraped, then it probes the dependencies itself and names the build', async () => {
+    const text = String((await call(app.url, '/metrics')).body);
+    expect(text).to.match(/dependency_up\{dependency="mongodb"\} 1/);
+    expect(text).to.match(/dependency_up\{dependency="redis"\} 1/);
+    expect(text).to.contain('groundwork_build_info{version="9.9.9",commit="abc123"} 1');
+  });
+
+  it('when Redis is unreachable and nobody asks /readyz, then the next scrape of /metrics says dependency_up 0 for redis, at once', async () => {
+    const other = await startTestApp();
+    try {
+      other.deps.redis.disconnect();
+      const started = Date.now();
+      const text = String((await call(other.url, '/metrics')).body);
+      expect(text).to.match(/dependency_up\{dependency="redis"\} 0/);
+      expect(text).to.match(/dependency_up\{dependency="mongodb"\} 1/);
+      // The Redis probe waits REDIS_TIMEOUT_MS at most; generous bound, catches a hang.
+      expect(Date.now() - started).to.be.below(5000);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('when /openapi.json and /docs are fetched, then an OpenAPI 3.1 document and a page that renders it, with no outside URL', async () => {
     const doc = await call(app.url, '/openapi.json');
     expect(doc.body.openapi).to.equal('3.1.0');
