@@ -1,4 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
+import {
+  exampleCreate,
+  examplePage,
+  examplePatch,
+  exampleProject,
+  exampleStats,
+} from './examples.js';
 
 /**
  * The one description of a project: request validation (ajv), TypeScript types
@@ -49,9 +56,13 @@ export const ProjectSchema = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
     createdBy: Type.String(),
-    version: Type.Integer({ minimum: 1 }),
+    version: Type.Integer({ minimum: 1, description: '1 on create, +1 on every change' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A construction project',
+    examples: [exampleProject],
+  },
 );
 export type Project = Static<typeof ProjectSchema>;
 
@@ -65,7 +76,11 @@ export const CreateProjectBody = Type.Object(
     startDate: Type.Optional(DateOnly),
     endDate: Type.Optional(DateOnly),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A new project; endDate, when given with startDate, is not before it',
+    examples: [exampleCreate],
+  },
 );
 export type CreateProjectInput = Static<typeof CreateProjectBody>;
 
@@ -90,7 +105,12 @@ export const PatchProjectBody = Type.Object(
     startDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
     endDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The fields to change, at least one; `null` removes an optional field',
+    examples: [examplePatch],
+  },
 );
 export type PatchProjectInput = Static<typeof PatchProjectBody>;
 
@@ -119,10 +139,15 @@ export type ListProjectsInput = Static<typeof ListProjectsQuery>;
 export type Sort = (typeof SORTS)[number];
 export type Status = (typeof STATUSES)[number];
 
-export const ProjectPageSchema = Type.Object({
-  items: Type.Array(ProjectSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const ProjectPageSchema = Type.Object(
+  {
+    items: Type.Array(ProjectSchema),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null on the last page',
+    }),
+  },
+  { description: 'One page of projects', examples: [examplePage] },
+);
 export type ProjectPage = Static<typeof ProjectPageSchema>;
 
 const PerStatus = (schema: typeof Budget | ReturnType<typeof Type.Integer>) =>
@@ -131,14 +156,20 @@ const PerStatus = (schema: typeof Budget | ReturnType<typeof Type.Integer>) =>
     { additionalProperties: false },
   );
 
-export const ProjectStatsSchema = Type.Object({
-  total: Type.Integer({ minimum: 0 }),
-  byStatus: PerStatus(Type.Integer({ minimum: 0 })),
-  budget: Type.Object({
-    total: Type.Number({ minimum: 0 }),
-    byStatus: PerStatus(Type.Number({ minimum: 0 })),
-  }),
-});
+export const ProjectStatsSchema = Type.Object(
+  {
+    total: Type.Integer({ minimum: 0 }),
+    byStatus: PerStatus(Type.Integer({ minimum: 0 })),
+    budget: Type.Object({
+      total: Type.Number({ minimum: 0 }),
+      byStatus: PerStatus(Type.Number({ minimum: 0 })),
+    }),
+  },
+  {
+    description: 'Project counts and exact budget sums, overall and per status',
+    examples: [exampleStats],
+  },
+);
 export type ProjectStats = Static<typeof ProjectStatsSchema>;
 
 export const ProjectIdParam = Id;
