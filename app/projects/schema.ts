@@ -37,7 +37,12 @@ const Budget = Type.Number({
 });
 const Currency = Type.Union(
   CURRENCIES.map((c) => Type.Literal(c)),
-  { description: 'ISO 4217 code', default: 'USD' },
+  { description: 'ISO 4217 code' },
+);
+// Only a new project defaults to USD: a change that leaves currency out keeps it.
+const NewCurrency = Type.Union(
+  CURRENCIES.map((c) => Type.Literal(c)),
+  { description: 'ISO 4217 code; USD when left out', default: 'USD' },
 );
 const Location = Type.String({ maxLength: 200 });
 const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
@@ -70,7 +75,7 @@ export const CreateProjectBody = Type.Object(
   {
     name: Name,
     budget: Budget,
-    currency: Type.Optional(Currency),
+    currency: Type.Optional(NewCurrency),
     status: Status,
     location: Type.Optional(Location),
     startDate: Type.Optional(DateOnly),
