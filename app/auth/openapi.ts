@@ -1,12 +1,13 @@
 import {
   bearerAuth,
   jsonContent,
+  problem,
   schemaRef,
   type ApiSection,
   type Operation,
   type Paths,
 } from '../openapi/common.js';
-import { errors, problem } from '../openapi/problems.js';
+import { errors } from '../openapi/problems.js';
 import { LoginBody, LoginResponse, RegisterBody, UserResponse } from './schema.js';
 
 const TAG = 'auth';

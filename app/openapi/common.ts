@@ -48,6 +48,15 @@ export function jsonContent(schema: TSchema | ReturnType<typeof schemaRef>) {
   return { 'application/json': { schema } };
 }
 
+/** An error answer: application/problem+json, shaped by the Problem schema (problems.ts). */
+export function problem(description: string, headers?: Record<string, unknown>): Response {
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { 'application/problem+json': { schema: schemaRef('Problem') } },
+  };
+}
+
 /** Signed-in operations: `Authorization: Bearer <token>` from POST /auth/login. */
 export const bearerAuth = [{ bearerAuth: [] as string[] }];
 

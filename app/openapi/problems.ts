@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { schemaRef, type Response } from './common.js';
+import { problem } from './common.js';
 
 /**
  * The error responses every route shares, all application/problem+json (RFC 9457).
  * A route lists the ones it can answer, naming its own cause where it has one
- * (`errors.badRequest('Invalid query or id')`); `problem(cause)` covers the rest.
+ * (`errors.badRequest('Invalid query or id')`); common.ts's `problem(cause)` covers the rest.
  */
 export const ProblemSchema = Type.Object(
   {
@@ -31,14 +31,6 @@ export const ProblemSchema = Type.Object(
     ],
   },
 );
-
-export function problem(description: string, headers?: Record<string, unknown>): Response {
-  return {
-    description,
-    ...(headers ? { headers } : {}),
-    content: { 'application/problem+json': { schema: schemaRef('Problem') } },
-  };
-}
 
 export const retryAfter = {
   'Retry-After': {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { bearerAuth, jsonContent, schemaRef, type ApiSection } from '../openapi/common.js';
-import { errors, problem, retryAfter } from '../openapi/problems.js';
+import { bearerAuth, jsonContent, problem, schemaRef, type ApiSection } from '../openapi/common.js';
+import { errors, retryAfter } from '../openapi/problems.js';
 import {
   CreateProjectBody,
   IdempotencyKeyHeader,
