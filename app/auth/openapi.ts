@@ -1,64 +1,57 @@
-import { Type } from '@sinclair/typebox';
-import { bearerAuth, jsonContent, problem, type Operation, type Paths } from '../openapi/common.js';
+import {
+  bearerAuth,
+  jsonContent,
+  problem,
+  schemaRef,
+  type ApiSection,
+  type Operation,
+  type Paths,
+} from '../openapi/common.js';
+import { errors } from '../openapi/problems.js';
 import { LoginBody, LoginResponse, RegisterBody, UserResponse } from './schema.js';
 
-/** Retry-After in whole seconds, on every 429 and 503. */
-const retryAfter = {
-  'Retry-After': {
-    description: 'Seconds to wait before retrying',
-    schema: Type.Integer({ minimum: 1 }),
-  },
-};
+const TAG = 'auth';
 
-const responses = {
-  badRequest: problem(
-    'Malformed JSON, a body that is not an object, or a field that breaks its rules',
-  ),
-  unauthorized: {
-    ...problem('Missing, malformed, expired or signed-out bearer token'),
-    headers: { 'WWW-Authenticate': { schema: Type.String() } },
-  },
-  tooLarge: problem('The body is larger than 64 KiB'),
-  unsupported: problem('The body is not application/json'),
-  rateLimited: {
-    ...problem('Too many attempts; retry after Retry-After seconds'),
-    headers: retryAfter,
-  },
-  unavailable: {
-    ...problem('A dependency (MongoDB or Redis) is unavailable; retry shortly'),
-    headers: retryAfter,
-  },
-};
-
-function withBody(operation: Operation, schema: typeof RegisterBody | typeof LoginBody): Operation {
-  return { ...operation, requestBody: { required: true, content: jsonContent(schema) } };
+function withBody(operation: Operation, schemaName: string): Operation {
+  return {
+    ...operation,
+    requestBody: { required: true, content: jsonContent(schemaRef(schemaName)) },
+  };
 }
+
+const bodyErrors = {
+  '400': errors.badRequest(),
+  '413': errors.tooLarge(),
+  '415': errors.unsupported(),
+};
 
 export const authPaths: Paths = {
   '/auth/register': {
     post: withBody(
       {
         operationId: 'register',
-        tags: ['auth'],
+        tags: [TAG],
         summary: 'Create a member account',
+        description:
+          'Anyone may register; the account gets the role `member`. Usernames are ' +
+          'lower-case, so "Alice" and "alice" cannot both exist. Sign in afterwards ' +
+          'with POST /auth/login.',
         responses: {
-          '201': { description: 'The new user', content: jsonContent(UserResponse) },
-          '400': responses.badRequest,
+          '201': { description: 'The new user', content: jsonContent(schemaRef('User')) },
+          ...bodyErrors,
           '409': problem('The username is taken'),
-          '413': responses.tooLarge,
-          '415': responses.unsupported,
-          '429': responses.rateLimited,
-          '503': responses.unavailable,
+          '429': errors.rateLimited('Too many registrations from this address'),
+          '503': errors.unavailable(),
         },
       },
-      RegisterBody,
+      'Registration',
     ),
   },
   '/auth/login': {
     post: withBody(
       {
         operationId: 'login',
-        tags: ['auth'],
+        tags: [TAG],
         summary: 'Exchange a username and password for a bearer token',
         description:
           'An unknown username and a wrong password get the same 401. Repeated failures ' +
@@ -66,43 +59,64 @@ export const authPaths: Paths = {
         responses: {
           '200': {
             description: 'A token and when it expires',
-            content: jsonContent(LoginResponse),
+            content: jsonContent(schemaRef('Session')),
           },
-          '400': responses.badRequest,
-          '401': { ...responses.unauthorized, ...problem('The username or password is wrong') },
-          '413': responses.tooLarge,
-          '415': responses.unsupported,
-          '429': responses.rateLimited,
-          '503': responses.unavailable,
+          ...bodyErrors,
+          '401': errors.unauthorized('The username or password is wrong'),
+          '429': errors.rateLimited('Too many failed sign-ins; retry after Retry-After seconds'),
+          '503': errors.unavailable(),
         },
       },
-      LoginBody,
+      'Credentials',
     ),
   },
   '/auth/logout': {
     post: {
       operationId: 'logout',
-      tags: ['auth'],
-      summary: 'End the session of this bearer token, on every replica at once',
+      tags: [TAG],
+      summary: 'End the session of this bearer token',
+      description:
+        'The token stops working at once on every replica; other sessions of the same ' +
+        'user go on.',
       security: bearerAuth,
       responses: {
         '204': { description: 'Signed out' },
-        '401': responses.unauthorized,
-        '503': responses.unavailable,
+        '401': errors.unauthorized(),
+        '503': errors.unavailable(),
       },
     },
   },
   '/auth/me': {
     get: {
-      operationId: 'me',
-      tags: ['auth'],
+      operationId: 'getCurrentUser',
+      tags: [TAG],
       summary: 'The signed-in user',
+      description: 'Who the bearer token belongs to, and their role.',
       security: bearerAuth,
       responses: {
-        '200': { description: 'The user behind the token', content: jsonContent(UserResponse) },
-        '401': responses.unauthorized,
-        '503': responses.unavailable,
+        '200': {
+          description: 'The user behind the token',
+          content: jsonContent(schemaRef('User')),
+        },
+        '401': errors.unauthorized(),
+        '503': errors.unavailable(),
       },
     },
   },
+};
+
+export const authApi: ApiSection = {
+  tag: {
+    name: TAG,
+    description:
+      'Accounts and sessions. Register, then sign in for an opaque bearer token that ' +
+      'every write needs; signing out ends it on every replica at once.',
+  },
+  schemas: {
+    Registration: RegisterBody,
+    Credentials: LoginBody,
+    Session: LoginResponse,
+    User: UserResponse,
+  },
+  paths: authPaths,
 };

@@ -25,7 +25,11 @@ export const Password = Type.String({
 
 export const RegisterBody = Type.Object(
   { username: Username, password: Password },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A new member account',
+    examples: [{ username: 'alice', password: 'correct horse battery' }],
+  },
 );
 
 /**
@@ -38,7 +42,11 @@ export const LoginBody = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 32 }),
     password: Type.String({ minLength: 1, maxLength: 128 }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A username and password to sign in with',
+    examples: [{ username: 'alice', password: 'correct horse battery' }],
+  },
 );
 
 export const UserResponse = Type.Object(
@@ -47,7 +55,11 @@ export const UserResponse = Type.Object(
     username: Username,
     role: Type.Union([Type.Literal('member'), Type.Literal('admin')]),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A user account as anyone may see it (never its password hash)',
+    examples: [{ id: '665f1c2e9b1d4a3f8c7e6d5b', username: 'alice', role: 'member' }],
+  },
 );
 
 export const LoginResponse = Type.Object(
@@ -58,7 +70,16 @@ export const LoginResponse = Type.Object(
     }),
     expiresAt: Type.String({ format: 'date-time' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A new session: its bearer token and when it expires',
+    examples: [
+      {
+        token: 'q3Vb8mZ0yW1xR4tK7nP2sD5fG9hJ6lC0aE3iO8uY1e4',
+        expiresAt: '2026-12-02T09:30:00.000Z',
+      },
+    ],
+  },
 );
 
 export type RegisterBody = Static<typeof RegisterBody>;

@@ -1,9 +1,14 @@
-import { authPaths } from '../auth/openapi.js';
-import { healthPaths } from '../health/openapi.js';
-import { projectsPaths } from '../projects/openapi.js';
+import { authApi } from '../auth/openapi.js';
+import { healthApi } from '../health/openapi.js';
+import { projectsApi } from '../projects/openapi.js';
+import { securitySchemes } from './common.js';
+import { ProblemSchema } from './problems.js';
+
+// In the order /docs shows them.
+const SECTIONS = [projectsApi, authApi, healthApi];
 
 /**
- * The OpenAPI 3.1 document, assembled from each capability's own description. Its
+ * The OpenAPI 3.1 document, assembled from each capability's own section. Its
  * schemas are the TypeBox objects the routes validate with; JSON.stringify drops
  * TypeBox's symbol-keyed metadata, leaving plain JSON Schema 2020-12.
  */
@@ -13,11 +18,22 @@ export function buildOpenApiDocument(version: string): string {
     info: {
       title: 'groundwork',
       version,
-      description: 'Construction projects: anyone reads, signed-in users write.',
+      description:
+        'Construction projects: anyone reads, signed-in users write. Every error is ' +
+        'application/problem+json (RFC 9457).',
+      contact: { name: 'groundwork maintainers' },
     },
+    // Relative: the document is right for whichever host serves it, nginx's public
+    // name or a replica's own port.
+    servers: [{ url: '/', description: 'The host that served this document' }],
+    tags: SECTIONS.map((section) => section.tag),
+    paths: Object.assign({}, ...SECTIONS.map((section) => section.paths)) as unknown,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      schemas: Object.assign(
+        { Problem: ProblemSchema },
+        ...SECTIONS.map((section) => section.schemas),
+      ) as unknown,
+      securitySchemes,
     },
-    paths: { ...projectsPaths, ...authPaths, ...healthPaths },
   });
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { bearerAuth, jsonContent, problem, type Paths } from '../openapi/common.js';
+import { bearerAuth, jsonContent, problem, schemaRef, type ApiSection } from '../openapi/common.js';
+import { errors, retryAfter } from '../openapi/problems.js';
 import {
   CreateProjectBody,
   IdempotencyKeyHeader,
@@ -11,133 +12,209 @@ import {
   ProjectStatsSchema,
 } from './schema.js';
 
-const idParam = { name: 'id', in: 'path', required: true, schema: ProjectIdParam };
-const xCache = { 'X-Cache': { schema: Type.String({ enum: ['HIT', 'MISS', 'STALE'] }) } };
-const etag = { ETag: { schema: Type.String() } };
+const TAG = 'projects';
+
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The project id',
+  schema: ProjectIdParam,
+  example: '665f1c2e9b1d4a3f8c7e6d5a',
+};
+const xCache = {
+  'X-Cache': {
+    description: 'HIT from a replica’s cache, MISS from MongoDB, STALE when MongoDB is down',
+    schema: Type.String({ enum: ['HIT', 'MISS', 'STALE'] }),
+  },
+};
+const etag = {
+  ETag: {
+    description: 'The project’s version; send it back in If-None-Match or If-Match',
+    schema: Type.String(),
+  },
+};
+const project = jsonContent(schemaRef('Project'));
 const readErrors = {
-  '400': problem('Invalid query or id'),
-  '429': problem('Rate limited'),
-  '503': problem('MongoDB unavailable and nothing cached'),
+  '429': errors.rateLimited(),
+  '503': errors.unavailable('MongoDB is unavailable and nothing is cached'),
 };
 const writeErrors = {
-  '400': problem('Invalid body'),
-  '401': problem('Missing or invalid token'),
-  '413': problem('Body too large'),
-  '415': problem('Body is not JSON'),
-  '429': problem('Rate limited'),
-  '503': problem('A dependency is unavailable'),
+  '400': errors.badRequest(),
+  '401': errors.unauthorized(),
+  '413': errors.tooLarge(),
+  '415': errors.unsupported(),
+  '429': errors.rateLimited(),
+  '503': errors.unavailable(),
 };
 
 const queryParams = Object.entries(ListProjectsQuery.properties).map(([name, schema]) => ({
   name,
   in: 'query',
   required: false,
+  description: schema.description ?? `Filter or page by ${name}`,
   schema,
 }));
 
-export const projectsPaths: Paths = {
-  '/projects': {
-    get: {
-      summary: 'List projects, filtered, sorted and paged by cursor',
-      parameters: queryParams,
-      responses: {
-        '200': { description: 'A page', headers: xCache, content: jsonContent(ProjectPageSchema) },
-        ...readErrors,
-      },
-    },
-    post: {
-      summary: 'Create a project',
-      description:
-        'With an Idempotency-Key, a retry with the same key and body (by the same user, ' +
-        'within 24 h) returns the original 201 and project and creates nothing; a retry ' +
-        'racing the first request waits up to 3 s for its answer.',
-      security: bearerAuth,
-      parameters: [
-        { name: 'Idempotency-Key', in: 'header', required: false, schema: IdempotencyKeyHeader },
-      ],
-      requestBody: { required: true, content: jsonContent(CreateProjectBody) },
-      responses: {
-        '201': {
-          description: 'Created, or the stored answer to an earlier request with this key',
-          headers: {
-            Location: { schema: Type.String() },
-            ...etag,
-            'Idempotent-Replayed': {
-              description: 'Present when this is the stored answer to an earlier request',
-              schema: Type.Literal('true'),
-            },
+export const projectsApi: ApiSection = {
+  tag: {
+    name: TAG,
+    description:
+      'Construction projects. Anyone reads (cached, with ETags); signed-in users create, ' +
+      'and a project’s creator or an admin changes or deletes it.',
+  },
+  schemas: {
+    Project: ProjectSchema,
+    NewProject: CreateProjectBody,
+    ProjectChanges: PatchProjectBody,
+    ProjectPage: ProjectPageSchema,
+    ProjectStats: ProjectStatsSchema,
+  },
+  paths: {
+    '/projects': {
+      get: {
+        operationId: 'listProjects',
+        tags: [TAG],
+        summary: 'List projects, filtered, sorted and paged by cursor',
+        description:
+          'Filters combine. Pages are stable under concurrent writes: pass the nextCursor ' +
+          'of one page as `cursor` (with the same filters and sort) for the next.',
+        parameters: queryParams,
+        responses: {
+          '200': {
+            description: 'A page',
+            headers: xCache,
+            content: jsonContent(schemaRef('ProjectPage')),
           },
-          content: jsonContent(ProjectSchema),
+          '400': errors.badRequest('Invalid query, or a cursor from another query'),
+          ...readErrors,
         },
-        ...writeErrors,
-        '400': problem('Invalid body or Idempotency-Key'),
-        '409': {
-          ...problem('A request with this Idempotency-Key is still in progress'),
-          headers: { 'Retry-After': { schema: Type.Integer({ minimum: 1 }) } },
+      },
+      post: {
+        operationId: 'createProject',
+        tags: [TAG],
+        summary: 'Create a project',
+        description:
+          'With an Idempotency-Key, a retry with the same key and body (by the same user, ' +
+          'within 24 h) returns the original 201 and project and creates nothing; a retry ' +
+          'racing the first request waits up to 3 s for its answer.',
+        security: bearerAuth,
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'Makes a retry of this request safe: it creates at most one project',
+            schema: IdempotencyKeyHeader,
+            example: '3f1c8a52-6d1e-4b7a-9a0e-2c5d7e8f9a10',
+          },
+        ],
+        requestBody: { required: true, content: jsonContent(schemaRef('NewProject')) },
+        responses: {
+          '201': {
+            description: 'Created, or the stored answer to an earlier request with this key',
+            headers: {
+              Location: { description: 'The new project’s path', schema: Type.String() },
+              ...etag,
+              'Idempotent-Replayed': {
+                description: 'Present when this is the stored answer to an earlier request',
+                schema: Type.Literal('true'),
+              },
+            },
+            content: project,
+          },
+          ...writeErrors,
+          '400': errors.badRequest('Invalid body or Idempotency-Key'),
+          '409': problem('A request with this Idempotency-Key is still in progress', retryAfter),
+          '422': problem('This Idempotency-Key was used with a different body'),
         },
-        '422': problem('This Idempotency-Key was used with a different body'),
       },
     },
-  },
-  '/projects/stats': {
-    get: {
-      summary: 'Counts and budget sums per status',
-      responses: {
-        '200': { description: 'Stats', headers: xCache, content: jsonContent(ProjectStatsSchema) },
-        ...readErrors,
-      },
-    },
-  },
-  '/projects/{id}': {
-    get: {
-      summary: 'One project',
-      parameters: [
-        idParam,
-        { name: 'If-None-Match', in: 'header', required: false, schema: Type.String() },
-      ],
-      responses: {
-        '200': {
-          description: 'The project',
-          headers: { ...xCache, ...etag },
-          content: jsonContent(ProjectSchema),
+    '/projects/stats': {
+      get: {
+        operationId: 'getProjectStats',
+        tags: [TAG],
+        summary: 'Counts and budget sums per status',
+        description: 'Budgets are summed in integer cents, so the totals are exact.',
+        responses: {
+          '200': {
+            description: 'Stats',
+            headers: xCache,
+            content: jsonContent(schemaRef('ProjectStats')),
+          },
+          ...readErrors,
         },
-        '304': { description: 'Not modified' },
-        '404': problem('No such project'),
-        ...readErrors,
       },
     },
-    patch: {
-      summary: 'Change a project (its creator or an admin)',
-      security: bearerAuth,
-      parameters: [
-        idParam,
-        { name: 'If-Match', in: 'header', required: false, schema: Type.String() },
-      ],
-      requestBody: { required: true, content: jsonContent(PatchProjectBody) },
-      responses: {
-        '200': {
-          description: 'The changed project',
-          headers: etag,
-          content: jsonContent(ProjectSchema),
+    '/projects/{id}': {
+      get: {
+        operationId: 'getProject',
+        tags: [TAG],
+        summary: 'One project',
+        description:
+          'Answers with an ETag; sent back in If-None-Match, an unchanged project is a ' +
+          '304 with no body.',
+        parameters: [
+          idParam,
+          {
+            name: 'If-None-Match',
+            in: 'header',
+            required: false,
+            description: 'The ETag of the copy you hold',
+            schema: Type.String(),
+          },
+        ],
+        responses: {
+          '200': { description: 'The project', headers: { ...xCache, ...etag }, content: project },
+          '304': { description: 'Not modified: the copy you hold is current', headers: etag },
+          '400': errors.badRequest('The id is not 24 hex characters'),
+          '404': problem('No such project'),
+          ...readErrors,
         },
-        '403': problem('Not the creator or an admin'),
-        '404': problem('No such project'),
-        '412': problem('The project changed since the If-Match ETag'),
-        ...writeErrors,
       },
-    },
-    delete: {
-      summary: 'Delete a project (its creator or an admin)',
-      security: bearerAuth,
-      parameters: [idParam],
-      responses: {
-        '204': { description: 'Deleted' },
-        '400': problem('Invalid id'),
-        '401': problem('Missing or invalid token'),
-        '403': problem('Not the creator or an admin'),
-        '404': problem('No such project'),
-        '429': problem('Rate limited'),
-        '503': problem('A dependency is unavailable'),
+      patch: {
+        operationId: 'updateProject',
+        tags: [TAG],
+        summary: 'Change a project (its creator or an admin)',
+        description:
+          'Changes only the fields sent. With If-Match, the change happens only if the ' +
+          'project is still at that ETag, else 412: no lost updates between two editors.',
+        security: bearerAuth,
+        parameters: [
+          idParam,
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            description: 'The ETag the change is based on',
+            schema: Type.String(),
+          },
+        ],
+        requestBody: { required: true, content: jsonContent(schemaRef('ProjectChanges')) },
+        responses: {
+          '200': { description: 'The changed project', headers: etag, content: project },
+          ...writeErrors,
+          '403': errors.forbidden(),
+          '404': problem('No such project'),
+          '412': problem('The project changed since the If-Match ETag'),
+        },
+      },
+      delete: {
+        operationId: 'deleteProject',
+        tags: [TAG],
+        summary: 'Delete a project (its creator or an admin)',
+        description: 'Deleting is final; reads of the project answer 404 from then on.',
+        security: bearerAuth,
+        parameters: [idParam],
+        responses: {
+          '204': { description: 'Deleted' },
+          '400': errors.badRequest('The id is not 24 hex characters'),
+          '401': errors.unauthorized(),
+          '403': errors.forbidden(),
+          '404': problem('No such project'),
+          '429': errors.rateLimited(),
+          '503': errors.unavailable(),
+        },
       },
     },
   },

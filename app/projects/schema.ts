@@ -1,4 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
+import {
+  exampleCreate,
+  examplePage,
+  examplePatch,
+  exampleProject,
+  exampleStats,
+} from './examples.js';
 
 /**
  * The one description of a project: request validation (ajv), TypeScript types
@@ -30,7 +37,12 @@ const Budget = Type.Number({
 });
 const Currency = Type.Union(
   CURRENCIES.map((c) => Type.Literal(c)),
-  { description: 'ISO 4217 code', default: 'USD' },
+  { description: 'ISO 4217 code' },
+);
+// Only a new project defaults to USD: a change that leaves currency out keeps it.
+const NewCurrency = Type.Union(
+  CURRENCIES.map((c) => Type.Literal(c)),
+  { description: 'ISO 4217 code; USD when left out', default: 'USD' },
 );
 const Location = Type.String({ maxLength: 200 });
 const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
@@ -49,9 +61,13 @@ export const ProjectSchema = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
     createdBy: Type.String(),
-    version: Type.Integer({ minimum: 1 }),
+    version: Type.Integer({ minimum: 1, description: '1 on create, +1 on every change' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A construction project',
+    examples: [exampleProject],
+  },
 );
 export type Project = Static<typeof ProjectSchema>;
 
@@ -59,13 +75,17 @@ export const CreateProjectBody = Type.Object(
   {
     name: Name,
     budget: Budget,
-    currency: Type.Optional(Currency),
+    currency: Type.Optional(NewCurrency),
     status: Status,
     location: Type.Optional(Location),
     startDate: Type.Optional(DateOnly),
     endDate: Type.Optional(DateOnly),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'A new project; endDate, when given with startDate, is not before it',
+    examples: [exampleCreate],
+  },
 );
 export type CreateProjectInput = Static<typeof CreateProjectBody>;
 
@@ -90,7 +110,12 @@ export const PatchProjectBody = Type.Object(
     startDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
     endDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The fields to change, at least one; `null` removes an optional field',
+    examples: [examplePatch],
+  },
 );
 export type PatchProjectInput = Static<typeof PatchProjectBody>;
 
@@ -119,10 +144,15 @@ export type ListProjectsInput = Static<typeof ListProjectsQuery>;
 export type Sort = (typeof SORTS)[number];
 export type Status = (typeof STATUSES)[number];
 
-export const ProjectPageSchema = Type.Object({
-  items: Type.Array(ProjectSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const ProjectPageSchema = Type.Object(
+  {
+    items: Type.Array(ProjectSchema),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null on the last page',
+    }),
+  },
+  { description: 'One page of projects', examples: [examplePage] },
+);
 export type ProjectPage = Static<typeof ProjectPageSchema>;
 
 const PerStatus = (schema: typeof Budget | ReturnType<typeof Type.Integer>) =>
@@ -131,14 +161,20 @@ const PerStatus = (schema: typeof Budget | ReturnType<typeof Type.Integer>) =>
     { additionalProperties: false },
   );
 
-export const ProjectStatsSchema = Type.Object({
-  total: Type.Integer({ minimum: 0 }),
-  byStatus: PerStatus(Type.Integer({ minimum: 0 })),
-  budget: Type.Object({
-    total: Type.Number({ minimum: 0 }),
-    byStatus: PerStatus(Type.Number({ minimum: 0 })),
-  }),
-});
+export const ProjectStatsSchema = Type.Object(
+  {
+    total: Type.Integer({ minimum: 0 }),
+    byStatus: PerStatus(Type.Integer({ minimum: 0 })),
+    budget: Type.Object({
+      total: Type.Number({ minimum: 0 }),
+      byStatus: PerStatus(Type.Number({ minimum: 0 })),
+    }),
+  },
+  {
+    description: 'Project counts and exact budget sums, overall and per status',
+    examples: [exampleStats],
+  },
+);
 export type ProjectStats = Static<typeof ProjectStatsSchema>;
 
 export const ProjectIdParam = Id;

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { runCommand } from '../../support/commands.js';
 import { signInAdmin } from '../../support/http.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -64,7 +64,8 @@ describe('the API against its OpenAPI document (schemathesis)', () => {
       '--exclude-path',
       '/auth/logout',
     ];
-    const { code, output } = await run(SCHEMATHESIS, args);
+    const { code, stdout, stderr } = await runCommand(SCHEMATHESIS, args);
+    const output = stdout + stderr;
     const summary = output
       .split('\n')
       .filter((line) => /passed|failed|Test cases|operations/i.test(line));
@@ -72,15 +73,3 @@ describe('the API against its OpenAPI document (schemathesis)', () => {
     expect(code, output.slice(-6000)).to.equal(0);
   });
 });
-
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1' } });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      done({ code, output });
-    });
-  });
-}
