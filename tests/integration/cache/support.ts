@@ -24,6 +24,11 @@ let users = 0;
 
 /** A fresh member signed in from its own client address. */
 export async function signUpFrom(base: string, ip: string): Promise<string> {
+  return (await registerFrom(base, ip)).token;
+}
+
+/** signUpFrom, with the credentials it used. */
+export async function registerFrom(base: string, ip: string) {
   users += 1;
   const username = `cache_${process.pid}_${users}`;
   const password = 'a long enough password';
@@ -40,7 +45,7 @@ export async function signUpFrom(base: string, ip: string): Promise<string> {
     headers,
   });
   expect(login.status).to.equal(200);
-  return login.body.token as string;
+  return { username, password, token: login.body.token as string };
 }
 
 export async function createProject(
