@@ -5,7 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { testServers } from '../../support/root-hooks.js';
 import { startRedisAs, type RoleRedis } from '../../support/servers.js';
 import { infoField, registerFrom, seedProjects, startReplicas, stopReplicas } from './support.js';
 
