@@ -22,6 +22,7 @@ describe('e2e swarm: make swarm converges', () => {
       ['web', 3],
       ['nginx', 1],
       ['redis', 1],
+      ['cache', 1],
       ['mongo', 1],
     ] as const) {
       expect(await swarm.replicas(name), name).to.deep.equal({ running: count, desired: count });
