@@ -4,7 +4,8 @@ import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { startRedisAs, type RoleRedis } from '../../support/servers.js';
-import { infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ferretFinds, infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
 
 const ADMIN: PublicUser = { id: 'test-admin', username: 'admin', role: 'admin' };
 const SCAN_QUERIES = 200;
@@ -25,7 +26,7 @@ interface Run {
  * one-off list queries (full pages, ~45 kB each, twice the cache's memory in all)
  * runs, once with list-page admission and once without.
  */
-describe('cache: admission under a scan of one-off list queries', function () {
+describe('cache admission: keys a client can mint without end', function () {
   this.timeout(300000);
   let cacheRedis: RoleRedis;
   let cache: Redis;
@@ -108,5 +109,31 @@ describe('cache: admission under a scan of one-off list queries', function () {
     expect(admitted.hits / admitted.reads).to.be.at.least(HOT_HIT_RATIO);
     expect(admitted.evicted, 'keys the scan evicted with admission').to.equal(0);
     expect(everything.evicted, 'keys the scan evicted without admission').to.be.greaterThan(0);
+  });
+
+  it('when an unknown id is asked for again, then the 404 comes from the cache Redis, and nothing of it is left once its short TTL is over', async () => {
+    const [app] = await startReplicas(1, {
+      CACHE_REDIS_URL: cacheRedis.url,
+      CACHE_L1_TTL_MS: '0',
+      CACHE_NEGATIVE_TTL_MS: '1000',
+      // No epoch polls: their finds would blur the count.
+      CACHE_EPOCH_POLL_MS: '0',
+    });
+    try {
+      const unknown = 'f'.repeat(24);
+      expect((await call(app!.url, `/projects/${unknown}`)).status).to.equal(404);
+      const before = await ferretFinds();
+      expect((await call(app!.url, `/projects/${unknown}`)).status).to.equal(404);
+      expect((await ferretFinds()) - before, 'MongoDB finds for the second 404').to.equal(0);
+      const keys = await cache.keys(`*${unknown}*`);
+      const ttls = await Promise.all(keys.map((key) => cache.pttl(key)));
+      console.log(`      negative entry: keys ${keys.length}, PTTL ms ${ttls.join(',')}`);
+      expect(keys).to.not.be.empty;
+      for (const ttl of ttls) expect(ttl).to.be.within(1, 1000);
+      await sleep(1200);
+      expect(await cache.keys(`*${unknown}*`)).to.deep.equal([]);
+    } finally {
+      await stopReplicas([app!]);
+    }
   });
 });
