@@ -23,7 +23,7 @@ export function createHandler(deps: Deps): Handler {
   const log = createRequestLog(deps.logger, deps.metrics);
   const lists = createListQueries();
   const koa = createApp(deps, { log, lists }).callback();
-  const reads = deps.cache?.reads;
+  const reads = deps.cachedReads;
   if (!reads || !deps.config.HTTP_FAST_READS) return (req, res) => void koa(req, res);
   const fast = createFastReads(reads, lists, log, deps.config.TRUST_PROXY);
   return (req, res) => {

@@ -3,13 +3,14 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
 import { createAuthService } from './auth/service.js';
 import type { AuthService, RequestLimiters } from './auth/types.js';
-import { createProjectCache, type ProjectCache } from './cache/create-cache.js';
+import { createCache, type Cache } from './cache/create-cache.js';
 import type { Config } from './config/config.js';
 import { connectMongo } from './db/mongo.js';
 import type { MongoReachability } from './db/reachability.js';
 import { migrate } from './db/migrations.js';
 import { createReadiness, type ReadinessProbe } from './health/readiness.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createCachedReads, type CachedProjectReads } from './projects/cached-reads.js';
 import { createIdempotencyStore } from './projects/idempotency-store.js';
 import { createProjectsRepository } from './projects/repository.js';
 import { createProjectsService, type ProjectsService } from './projects/service.js';
@@ -25,7 +26,9 @@ export interface Deps {
   limiters: RequestLimiters;
   projects: ProjectsService;
   /** The read-through cache; undefined when CACHE_ENABLED is false. */
-  cache: ProjectCache | undefined;
+  cache: Cache | undefined;
+  /** The project reads through that cache, for the fast path; undefined without it. */
+  cachedReads: CachedProjectReads | undefined;
   db: Db;
   /** Whether the driver sees MongoDB: routes that need it answer 503 at once when not. */
   mongo: MongoReachability;
@@ -35,7 +38,8 @@ export interface Deps {
 }
 
 /**
- * The composition root: connects MongoDB and Redis, migrates, makes sure the first
+ * The composition root: connects MongoDB and the state Redis (the cache connects its
+ * own, CACHE_REDIS_URL), migrates, makes sure the first
  * admin exists, and builds every service from explicit dependencies.
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
@@ -56,20 +60,14 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     }
     const repository = createProjectsRepository(mongo.db);
     const cache = config.CACHE_ENABLED
-      ? await createProjectCache({
-          config,
-          db: mongo.db,
-          mongo: mongo.reachability,
-          repository,
-          metrics,
-          logger,
-        })
+      ? await createCache({ config, db: mongo.db, mongo: mongo.reachability, metrics, logger })
       : undefined;
     if (cache) closers.push(() => cache.close());
+    const cachedReads = cache ? createCachedReads(cache, repository) : undefined;
     const projects = createProjectsService({
       repository,
       idempotency: createIdempotencyStore(mongo.db),
-      ...(cache ? { reads: cache.reads } : {}),
+      ...(cachedReads ? { reads: cachedReads } : {}),
     });
     return {
       config,
@@ -83,6 +81,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       limiters: createLimiters({ redis, metrics, scale: config.RATE_LIMIT_SCALE }),
       projects,
       cache,
+      cachedReads,
       db: mongo.db,
       mongo: mongo.reachability,
       redis,

@@ -10,6 +10,10 @@ export interface CacheSettings {
   l2JitterMs: number;
   graceMs: number;
   leaseMs: number;
+  /** L2 life of a negative entry (a value that does not exist); no grace period. */
+  negativeTtlMs: number;
+  /** A group with second-miss admission stores a key in L2 only if missed twice within this. */
+  admitWindowMs: number;
 }
 
 type Tier = 'l1' | 'l2';

@@ -4,7 +4,6 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/config.js';
 import type { MongoReachability } from '../db/reachability.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { ProjectsRepository } from '../projects/repository.js';
 import { connectRedis, createRedis } from '../redis/redis.js';
 import { createBreaker } from './breaker.js';
 import { createBus } from './bus.js';
@@ -12,12 +11,22 @@ import { cacheCounters, type CacheContext } from './context.js';
 import { createDbGate } from './db-gate.js';
 import { createEpochStore } from './epoch.js';
 import { CHANNEL } from './keys.js';
+import { createGroup, type Group, type GroupOptions, type GroupSource } from './group.js';
 import { createL2Store } from './l2-store.js';
-import { createCachedReads, type CachedProjectReads } from './project-reads.js';
 import { createWatch } from './watch.js';
 
-export interface ProjectCache {
-  reads: CachedProjectReads;
+export interface Cache {
+  /** A kind of read with its own share of L1; see group.ts. */
+  group<A, T>(source: GroupSource<A, T>, options: GroupOptions): Group<A, T>;
+  /** The L1 bytes this replica's groups share (CACHE_L1_MAX_BYTES). */
+  readonly l1MaxBytes: number;
+  /**
+   * After a write: every replica forgets the entries of these families, through Redis
+   * or, failing that, the epoch. Listeners hear each family on every other replica.
+   */
+  invalidate(families: string[]): Promise<void>;
+  /** Called with each family another replica invalidated: evict it from L1. */
+  onInvalidate(listener: (family: string) => void): void;
   state(): { redis: 'closed' | 'open'; bus: boolean; epoch: number };
   /**
    * Forgets everything cached, on every replica: for changes made to MongoDB around
@@ -31,21 +40,21 @@ interface CacheDeps {
   config: Config;
   db: Db;
   mongo: MongoReachability;
-  repository: ProjectsRepository;
   metrics: Metrics;
   logger: Logger;
 }
 
 /**
- * Builds the two-tier cache for one replica: its own Redis connection (with the
- * cache's short command timeout, apart from sessions and limiters), the subscriber for
- * invalidations, the breaker, and the epoch that covers writes made while Redis was
- * away. See README "Cache" for the whole design.
+ * Builds the two-tier cache for one replica: its own connection to the cache Redis
+ * (CACHE_REDIS_URL, with the cache's short command timeout, apart from the sessions'
+ * and limiters' Redis), the subscriber for invalidations, the breaker, and the epoch
+ * that covers writes made while Redis was away. What is cached, and which families a
+ * write touches, is the caller's (app/projects/cached-reads.ts). See README "Cache".
  */
-export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache> {
+export async function createCache(deps: CacheDeps): Promise<Cache> {
   const { config, logger, metrics } = deps;
   const redis = createRedis(
-    config.REDIS_URL,
+    config.CACHE_REDIS_URL,
     config.CACHE_REDIS_TIMEOUT_MS,
     logger,
     'groundwork-cache',
@@ -54,13 +63,17 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
   const epochs = createEpochStore(deps.db);
   let epoch = await epochs.read();
   let bumpedWhileAway = false;
-  // Filled in below: the breaker and the bus need L1 before the reads exist.
-  const late: { reads?: CachedProjectReads } = {};
+  const groups = new Set<Pick<Group<never, unknown>, 'clear' | 'suspect'>>();
+  const listeners: ((family: string) => void)[] = [];
   // Known outdated (the epoch moved): gone. In doubt (Redis unhealthy): kept, but
   // only for stale-if-error, so that losing Redis and MongoDB together (the node
   // holding both died) still leaves cached reads to answer STALE.
-  const dropL1 = () => late.reads?.dropL1();
-  const suspectL1 = () => late.reads?.suspectL1();
+  const dropL1 = () => {
+    for (const group of groups) group.clear();
+  };
+  const suspectL1 = () => {
+    for (const group of groups) group.suspect();
+  };
   const owner = randomBytes(6).toString('hex');
   const l2 = createL2Store(redis, { owner, leaseMs: config.CACHE_LEASE_MS });
   // This replica's own heartbeat channel: no other replica hears its beats.
@@ -98,11 +111,11 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     },
   });
 
-  const bus = createBus(config.REDIS_URL, logger, [CHANNEL, heartbeat], {
+  const bus = createBus(config.CACHE_REDIS_URL, logger, [CHANNEL, heartbeat], {
     onMessage: (channel, message) => {
       if (channel === heartbeat) watch.echo();
       else if (message === 'epoch') void refreshEpoch().catch(() => undefined);
-      else late.reads?.onMessage(message);
+      else for (const listener of listeners) listener(message);
     },
     onChange: () => {
       watch.doubt();
@@ -128,6 +141,8 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
       l2JitterMs: config.CACHE_L2_JITTER_MS,
       graceMs: config.CACHE_GRACE_MS,
       leaseMs: config.CACHE_LEASE_MS,
+      negativeTtlMs: config.CACHE_NEGATIVE_TTL_MS,
+      admitWindowMs: config.CACHE_ADMIT_WINDOW_MS,
     },
     l2,
     breaker,
@@ -138,10 +153,10 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
   };
 
   /** Makes every replica drop what this write changed, through Redis or, failing that, the epoch. */
-  const invalidateShared = async (id: string) => {
+  const invalidate = async (families: string[]) => {
     if (breaker.isClosed) {
       try {
-        await l2.invalidate(epoch, id);
+        await l2.invalidate(epoch, families);
         return;
       } catch {
         ctx.count('l2', 'error');
@@ -155,11 +170,17 @@ export async function createProjectCache(deps: CacheDeps): Promise<ProjectCache>
     void announce('epoch');
   };
 
-  const reads = createCachedReads(ctx, deps.repository, invalidateShared);
-  late.reads = reads;
-
   return {
-    reads,
+    group<A, T>(source: GroupSource<A, T>, options: GroupOptions) {
+      const group = createGroup(ctx, source, options);
+      groups.add(group);
+      return group;
+    },
+    l1MaxBytes: config.CACHE_L1_MAX_BYTES,
+    invalidate,
+    onInvalidate(listener) {
+      listeners.push(listener);
+    },
     state: () => ({ redis: breaker.isClosed ? 'closed' : 'open', bus: bus.ready, epoch }),
     async invalidateAll() {
       epoch = await epochs.bump();

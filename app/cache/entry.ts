@@ -1,4 +1,4 @@
-import type { Read } from '../projects/service.js';
+import type { Read } from './read.js';
 
 /** What the in-process tier keeps for one key. */
 export interface Entry<T> {
@@ -21,7 +21,10 @@ export interface Fetched<T> {
   freshForMs: number;
 }
 
-/** L2 holds the value's JSON; a project that does not exist is stored as `null`. */
+/** How L2 stores a value that does not exist (a negative entry). */
+export const ABSENT = 'null';
+
+/** L2 holds the value's JSON; a value that does not exist (undefined) is stored as `null`. */
 export function encode(value: unknown): string {
   return JSON.stringify(value ?? null);
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Read } from '../projects/service.js';
+import type { Read } from './read.js';
 import type { CacheContext } from './context.js';
 import { entrySize, makeEntry, type Entry } from './entry.js';
 import { fetchThrough } from './fetch.js';
@@ -9,6 +9,17 @@ import type { Location } from './keys.js';
 export interface GroupSource<A, T> {
   locate(key: string, arg: A): Location;
   load(arg: A): Promise<T>;
+}
+
+export interface GroupOptions {
+  /** This group's share of L1, in bytes (entry.ts entrySize). */
+  maxBytes: number;
+  /**
+   * 'first-miss' stores every miss in Redis. 'second-miss' stores a key only when it is
+   * missed again within CACHE_ADMIT_WINDOW_MS: for keys a client can mint without end
+   * (list queries), so that a scan of one-off keys cannot push the hot set out of Redis.
+   */
+  admission: 'first-miss' | 'second-miss';
 }
 
 export interface Group<A, T> {
@@ -45,12 +56,13 @@ interface Flight<T> {
 export function createGroup<A, T>(
   ctx: CacheContext,
   source: GroupSource<A, T>,
-  maxBytes: number,
+  options: GroupOptions,
 ): Group<A, T> {
   const { l1TtlMs, graceMs } = ctx.settings;
+  const admitWindowMs = options.admission === 'second-miss' ? ctx.settings.admitWindowMs : 0;
   // Entries stay for the grace period past their freshness, for stale-if-error.
   const l1 = new LRUCache<string, Entry<T>>({
-    maxSize: Math.max(1, maxBytes),
+    maxSize: Math.max(1, options.maxBytes),
     sizeCalculation: entrySize,
     ttl: l1TtlMs + graceMs,
   });
@@ -61,7 +73,8 @@ export function createGroup<A, T>(
   const start = (key: string, arg: A, stale: Entry<T> | undefined): Flight<T> => {
     const mark = { invalidated: false };
     const began = generation;
-    const promise = fetchThrough(ctx, source.locate(key, arg), () => source.load(arg), stale)
+    const where = source.locate(key, arg);
+    const promise = fetchThrough(ctx, where, () => source.load(arg), stale, admitWindowMs)
       .then(({ read, freshForMs }) => {
         const keep = freshForMs > 0 && !mark.invalidated && began === generation;
         if (keep && ctx.l1Usable()) l1.set(key, makeEntry(read, freshForMs, Date.now()));

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Where an entry lives in Redis. Every family of entries (one project, or `all` for
- * the list pages and stats) has a guard key holding a token; the entry's data key
+ * Where an entry lives in Redis. Every family of entries (one record, or all the list
+ * pages and totals one write can change) has a guard key holding a token; the entry's data key
  * embeds the token. A write replaces the family's token with a new one, so every
  * entry cached before it becomes unreachable at once, with no DEL and no scan.
  *
@@ -11,8 +11,9 @@ import { createHash } from 'node:crypto';
  * namespace is left to expire.
  */
 export interface Location {
+  /** Entries a write invalidates together, e.g. one record, or every list page. */
   family: string;
-  /** Distinguishes entries within a family (which list page); '' for a project. */
+  /** Distinguishes entries within a family (which list page); '' for a family of one. */
   suffix: string;
 }
 
@@ -25,16 +26,6 @@ export function guardKey(epoch: number, family: string): string {
 /** The data key is this prefix, then the family's current token, then the suffix. */
 export function dataPrefix(epoch: number, family: string): string {
   return `gw:c:${epoch}:d:${family}:`;
-}
-
-export function projectLocation(id: string): Location {
-  return { family: `p:${id}`, suffix: '' };
-}
-
-export const STATS_LOCATION: Location = { family: 'all', suffix: ':s' };
-
-export function listLocation(hash: string): Location {
-  return { family: 'all', suffix: `:l:${hash}` };
 }
 
 /** One key per distinct query, whatever order its parameters came in. */

@@ -20,9 +20,18 @@ const spec = {
     default: 'mongodb://127.0.0.1:27017/groundwork',
     desc: 'MongoDB connection string; the database name is its path',
   }),
-  REDIS_URL: url({ default: 'redis://127.0.0.1:6379', desc: 'Redis or KeyDB connection string' }),
+  REDIS_URL: url({
+    default: 'redis://127.0.0.1:6379',
+    desc: 'Redis or KeyDB holding state that must not be evicted: sessions, limiter counters',
+  }),
+  CACHE_REDIS_URL: url({
+    default: undefined,
+    desc: 'Redis or KeyDB holding the read cache (LRU-capped, no persistence); REDIS_URL when unset',
+  }),
   MONGO_PASSWORD: optionalSecret('MongoDB password, joined to MONGO_URL when set'),
-  REDIS_PASSWORD: optionalSecret('Redis password, joined to REDIS_URL when set'),
+  REDIS_PASSWORD: optionalSecret(
+    'Redis password, joined to REDIS_URL and CACHE_REDIS_URL when set (both servers share it)',
+  ),
   ADMIN_PASSWORD: optionalSecret('Password of the first admin, created at start-up if missing'),
   LOG_LEVEL: str({
     default: 'info',
@@ -86,6 +95,14 @@ const spec = {
     default: 300000,
     desc: 'While MongoDB fails, an entry this far past its TTL is still served, as X-Cache: STALE',
   }),
+  CACHE_NEGATIVE_TTL_MS: positiveInt({
+    default: 5000,
+    desc: 'How long Redis keeps "no such project" (a 404); short, and with no grace period',
+  }),
+  CACHE_ADMIT_WINDOW_MS: positiveInt({
+    default: 60000,
+    desc: 'A list page is stored in Redis only when missed a second time within this (0: on the first miss)',
+  }),
   CACHE_REDIS_TIMEOUT_MS: positiveInt({
     default: 100,
     desc: 'A cache command slower than this counts as a Redis failure and the read goes to MongoDB',
@@ -146,7 +163,11 @@ const spec = {
 export const CONFIG_VARIABLES = Object.keys(spec);
 
 type Cleaned = ReturnType<typeof cleanEnv<typeof spec>>;
-export type Config = Readonly<Omit<Cleaned, 'MONGO_PASSWORD' | 'REDIS_PASSWORD'>>;
+export type Config = Readonly<
+  Omit<Cleaned, 'MONGO_PASSWORD' | 'REDIS_PASSWORD' | 'CACHE_REDIS_URL'> & {
+    CACHE_REDIS_URL: string;
+  }
+>;
 
 /**
  * Validates the environment once. Throws ConfigError with a one-line message naming
@@ -165,6 +186,7 @@ export function loadConfig(env: RawEnv = process.env): Config {
     ...rest,
     MONGO_URL: withPassword(rest.MONGO_URL, MONGO_PASSWORD),
     REDIS_URL: withPassword(rest.REDIS_URL, REDIS_PASSWORD),
+    CACHE_REDIS_URL: withPassword(rest.CACHE_REDIS_URL ?? rest.REDIS_URL, REDIS_PASSWORD),
   });
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CachedProjectReads } from '../cache/project-reads.js';
 import { etagFor, noneMatch } from '../http/etag.js';
 import { clientAddress, requestIdFrom, type RequestLog } from '../http/request-log.js';
+import type { CachedProjectReads } from './cached-reads.js';
 import type { ListQueries } from './list-queries.js';
 
 /** Answers the request and returns true, or returns false and leaves it to Koa. */

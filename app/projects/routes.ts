@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { requireUser } from '../auth/require-user.js';
 import type { PublicUser } from '../auth/types.js';
+import type { Read } from '../cache/read.js';
 import { requireMongo } from '../db/reachability.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError, ValidationError } from '../errors/app-errors.js';
@@ -9,7 +10,6 @@ import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
-import type { Read } from './service.js';
 import type { ListQueries } from './list-queries.js';
 import { CreateProjectBody, PatchProjectBody, type Project } from './schema.js';
 

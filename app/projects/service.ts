@@ -1,4 +1,5 @@
 import type { PublicUser } from '../auth/types.js';
+import type { Read } from '../cache/read.js';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors/app-errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { checkDates, pick, toChanges, toFields } from './fields.js';
@@ -14,19 +15,6 @@ import type {
   ProjectPage,
   ProjectStats,
 } from './schema.js';
-
-export type CacheStatus = 'HIT' | 'MISS' | 'STALE';
-
-/** A read result and where it came from, for the X-Cache header. */
-export interface Read<T> {
-  value: T;
-  cache: CacheStatus;
-  /**
-   * `value` already serialized as JSON, when a cache keeps it that way: sending these
-   * bytes spares a cache hit the JSON.stringify that is most of its cost.
-   */
-  body?: Buffer;
-}
 
 /**
  * The read side, separate so a cache can wrap it: the service only ever reads

@@ -28,24 +28,14 @@ extra="${REDIS_EXTRA_SECRET_FILE:-/run/secrets/redis_password_extra}"
 # Password auth is on, so protected mode (which only guards password-less servers) adds nothing.
 protected-mode no
 
-# Redis holds the read cache, the shared rate-limit counters and login sessions.
-# 256 MB, half the container's memory limit: the rest covers the fork of an AOF rewrite
-# and client buffers, so the kernel never OOM-kills Redis.
-maxmemory 256mb
-# allkeys-lru: under memory pressure the least recently used key goes, whatever it is.
-# Every key the app writes has a TTL anyway; evicting a cache entry costs one MongoDB
-# read, evicting a rate-limit counter briefly loosens a limit, evicting a session signs
-# one idle user out. All fail safe: logout deletes a session, so nothing revoked returns.
-maxmemory-policy allkeys-lru
-
-# Persistence: AOF, fsync every second, no RDB snapshots. Sessions live only here, so a
-# Redis restart (node reboot, image update) without persistence would sign every user
-# out; with AOF at most the last second of logins is lost. RDB is off because its fork
-# doubles memory at a moment we do not choose; the cache part needs no durability.
-appendonly yes
-appendfsync everysec
-save ""
 SETTINGS
+  # The role's memory and persistence (docker-stack.yml argues each service's values).
+  # The defaults are the state Redis's: sessions and limiter counters must never be
+  # evicted, so a full Redis refuses writes (logins answer 503) rather than dropping
+  # them, and they survive a restart (AOF, fsync every second: at most the last second
+  # of logins lost; no RDB, whose fork doubles memory at a moment we do not choose).
+  printf 'maxmemory %s\nmaxmemory-policy %s\nappendonly %s\nappendfsync everysec\nsave ""\n' \
+    "${REDIS_MAXMEMORY:-256mb}" "${REDIS_MAXMEMORY_POLICY:-noeviction}" "${REDIS_APPENDONLY:-yes}"
 } >"$conf"
 
 exec redis-server "$conf"

@@ -22,6 +22,7 @@ describe('e2e swarm: make swarm converges', () => {
       ['web', 3],
       ['nginx', 1],
       ['redis', 1],
+      ['cache', 1],
       ['mongo', 1],
       ['prometheus', 1],
       ['alertmanager', 1],

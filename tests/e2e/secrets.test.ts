@@ -10,6 +10,7 @@ const MOUNTS = {
     ['redis_password', '1000', '400'],
   ],
   redis: [['redis_password', '999', '400']],
+  cache: [['redis_password', '999', '400']],
   mongo: [
     ['mongo_password', '999', '400'],
     ['mongo_root_password', '999', '400'],
@@ -72,7 +73,7 @@ describe('e2e swarm: secrets', () => {
 
   it("when every service's logs are read, then no secret value is in them", async function (this: Mocha.Context) {
     this.timeout(120000);
-    for (const service of ['web', 'nginx', 'redis', 'mongo']) {
+    for (const service of ['web', 'nginx', 'redis', 'cache', 'mongo']) {
       const logs = await swarm.logs(service);
       for (const [name, value] of values) expect(logs, `${service} ${name}`).not.to.include(value);
     }

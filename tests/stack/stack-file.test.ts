@@ -106,10 +106,11 @@ describe('docker-stack.yml', () => {
       expect(nginx.deploy?.mode).to.equal('global');
     });
 
-    it('keep MongoDB and Redis on an internal backend network only', () => {
+    it('keep MongoDB and both Redis servers on an internal backend network only', () => {
       expect(stack.networks.backend).to.include({ driver: 'overlay', internal: true });
       expect(service(stack, 'mongo').networks).to.deep.equal(['backend']);
       expect(service(stack, 'redis').networks).to.deep.equal(['backend']);
+      expect(service(stack, 'cache').networks).to.deep.equal(['backend']);
       expect(web.networks).to.have.members(['frontend', 'backend', 'monitoring']);
       expect(nginx.networks).to.deep.equal(['edge', 'frontend']);
     });

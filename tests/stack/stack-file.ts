@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 /** The parts of docker-stack.yml the stack tests read. */
 export interface Service {
   image?: string;
+  user?: string;
   entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
@@ -18,6 +19,7 @@ export interface Service {
   logging?: { driver: string; options: Record<string, string> };
   deploy?: {
     mode?: string;
+    endpoint_mode?: string;
     replicas?: number;
     update_config?: Record<string, string | number>;
     rollback_config?: Record<string, string | number>;

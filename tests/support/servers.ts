@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { freePort, waitForPort } from './ports.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -20,13 +23,17 @@ export class ServerProcess {
     readonly port: number,
     private readonly command: string,
     private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     live.add(this);
   }
 
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn(this.command, this.args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.command, this.args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: this.env,
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-2000);
@@ -124,4 +131,63 @@ export async function startTestServers(): Promise<TestServers> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Redis role's settings, as docker-stack.yml gives them to the entrypoint script. */
+export interface RedisRole {
+  maxmemory: string;
+  policy: 'noeviction' | 'allkeys-lru';
+  appendonly: 'yes' | 'no';
+}
+
+export interface RoleRedis {
+  server: ServerProcess;
+  /** With the password in it. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A second Redis for one describe block, configured by the stack's own entrypoint
+ * (stack/swarm/redis-entrypoint.sh) with a password, on its own port and directory:
+ * so a test runs exactly the settings the stack deploys, scaled down.
+ */
+export async function startRedisAs(role: RedisRole): Promise<RoleRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'groundwork-redis-'));
+  const port = await freePort();
+  const password = randomBytes(16).toString('hex');
+  writeFileSync(join(dir, 'password'), password, { mode: 0o600 });
+  const env = {
+    ...process.env,
+    REDIS_CONF: join(dir, 'redis.conf'),
+    REDIS_SECRET_FILE: join(dir, 'password'),
+    REDIS_EXTRA_SECRET_FILE: join(dir, 'none'),
+    REDIS_PORT: String(port),
+    REDIS_BIND: '127.0.0.1',
+    REDIS_DIR: dir,
+    REDIS_MAXMEMORY: role.maxmemory,
+    REDIS_MAXMEMORY_POLICY: role.policy,
+    REDIS_APPENDONLY: role.appendonly,
+  };
+  const script = join(ROOT, 'stack/swarm/redis-entrypoint.sh');
+  const server = new ServerProcess(`redis (${role.policy})`, port, '/bin/sh', [script], env);
+  await server.start();
+  return {
+    server,
+    url: `redis://:${password}@127.0.0.1:${port}`,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** ioredis reconnects on its own (back-off up to 500 ms); waits for it, not longer. */
+export async function redisReady(redis: Redis, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (redis.status === 'ready' && (await redis.ping().catch(() => undefined)) === 'PONG') return;
+    await sleep(50);
+  }
+  throw new Error('Redis did not come back');
 }

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
 import type { Context } from 'koa';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '../../../app/errors/app-errors.js';
 import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem, signUp } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
+import { redisReady } from '../../support/servers.js';
 
 const PASSWORD = 'a long enough password';
 const RECONNECT_WAIT_MS = 300;
@@ -22,7 +21,7 @@ describe('auth: while the Redis server is down', () => {
   afterEach(async () => {
     // Every later test needs Redis back, whatever happened here.
     await testServers().redis.start();
-    await waitUntilReady(app.deps.redis);
+    await redisReady(app.deps.redis);
   });
 
   it('when a signed-in user asks /auth/me, then 503 with Retry-After once the reconnect wait is over', async () => {
@@ -81,19 +80,9 @@ describe('auth: after the Redis server comes back', () => {
       expectProblem(await call(app.url, '/auth/me', { token: 'A'.repeat(43) }), 503);
     } finally {
       await testServers().redis.start();
-      await waitUntilReady(app.deps.redis);
+      await redisReady(app.deps.redis);
     }
     const alice = await signUp(app.url, 'alice');
     expect((await call(app.url, '/auth/me', { token: alice.token })).status).to.equal(200);
   });
 });
-
-/** ioredis reconnects on its own (back-off up to 2 s); wait for it, not longer. */
-async function waitUntilReady(redis: Redis, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (redis.status === 'ready' && (await redis.ping().catch(() => undefined)) === 'PONG') return;
-    await sleep(50);
-  }
-  throw new Error('Redis did not come back');
-}

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import type { PublicUser } from '../../../app/auth/types.js';
+import type { ProjectsService } from '../../../app/projects/service.js';
 import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
@@ -24,6 +27,11 @@ let users = 0;
 
 /** A fresh member signed in from its own client address. */
 export async function signUpFrom(base: string, ip: string): Promise<string> {
+  return (await registerFrom(base, ip)).token;
+}
+
+/** signUpFrom, with the credentials it used. */
+export async function registerFrom(base: string, ip: string) {
   users += 1;
   const username = `cache_${process.pid}_${users}`;
   const password = 'a long enough password';
@@ -40,7 +48,7 @@ export async function signUpFrom(base: string, ip: string): Promise<string> {
     headers,
   });
   expect(login.status).to.equal(200);
-  return login.body.token as string;
+  return { username, password, token: login.body.token as string };
 }
 
 export async function createProject(
@@ -122,4 +130,33 @@ export function loadLoop(apps: TestApp[], workers: number, pick: () => string) {
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** A numeric field of Redis INFO (used_memory, evicted_keys, total_net_input_bytes...). */
+export async function infoField(redis: Redis, field: string): Promise<number> {
+  const info = await redis.info();
+  const line = info.split('\r\n').find((l) => l.startsWith(`${field}:`));
+  if (line === undefined) throw new Error(`Redis INFO has no ${field}`);
+  return Number(line.slice(field.length + 1));
+}
+
+/**
+ * `count` projects created in-process (no HTTP write limits), each with the longest
+ * name and location allowed: a page of 100 is some 60 kB, the largest there is.
+ */
+export async function seedProjects(projects: ProjectsService, admin: PublicUser, count: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const project = await projects.create(
+      {
+        name: `seeded project ${i} `.padEnd(200, 'n'),
+        budget: 1000 + i,
+        status: 'planning',
+        location: `site ${i} `.padEnd(200, 'l'),
+      },
+      admin,
+    );
+    ids.push(project.id);
+  }
+  return ids;
 }

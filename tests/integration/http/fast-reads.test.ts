@@ -41,7 +41,7 @@ describe('fast path for cached reads', function () {
     for (const app of [fast, koa])
       for (const path of [`/projects/${ids.hit}`, '/projects?limit=20', '/projects/stats'])
         for (let i = 0; i < 2; i += 1) expect((await call(app.url, path)).status).to.equal(200);
-    const reads = fast.deps.cache!.reads;
+    const reads = fast.deps.cachedReads!;
     peeks = [
       sinon.spy(reads, 'peekById'),
       sinon.spy(reads, 'peekList'),

@@ -1,21 +1,11 @@
-import type { ProjectsRepository } from '../projects/repository.js';
-import type { ListProjectsInput, Project, ProjectPage, ProjectStats } from '../projects/schema.js';
-import { listPage, type ProjectReads } from '../projects/service.js';
-import type { CacheContext } from './context.js';
-import type { Entry } from './entry.js';
-import { createGroup } from './group.js';
-import { listLocation, projectLocation, queryHash, STATS_LOCATION } from './keys.js';
+import type { Cache } from '../cache/create-cache.js';
+import type { Entry } from '../cache/entry.js';
+import { queryHash, type Location } from '../cache/keys.js';
+import type { ProjectsRepository } from './repository.js';
+import type { ListProjectsInput, Project, ProjectPage, ProjectStats } from './schema.js';
+import { listPage, type ProjectReads } from './service.js';
 
 export interface CachedProjectReads extends ProjectReads {
-  /** Applies an invalidation message from the bus: `p:<id>`. */
-  onMessage(message: string): void;
-  /** Drops every L1 entry and detaches every read under way: they are known outdated. */
-  dropL1(): void;
-  /**
-   * Invalidations may have been missed: no L1 entry is fresh any more, but each may
-   * still answer as STALE if MongoDB fails too (group.ts suspect()).
-   */
-  suspectL1(): void;
   /** Fresh L1 entries only, synchronously: what the fast path answers from. */
   /** Only projects that exist: a cached 404 is answered by Koa, which owns problem+json. */
   peekById(id: string): Entry<Project> | undefined;
@@ -23,33 +13,37 @@ export interface CachedProjectReads extends ProjectReads {
   peekStats(): Entry<ProjectStats> | undefined;
 }
 
-/**
- * ProjectReads through the cache. A change to one project can change every list page
- * and the stats, so a write evicts that project and all list pages and stats; in
- * Redis those live in one family, `all`, whose token every write replaces.
- */
+// A change to one project can change every list page and the stats, so a write
+// invalidates that project's family and `all`, the family of every page and the stats.
+const ALL = 'all';
+const projectFamily = (id: string) => `p:${id}`;
+const projectLocation = (id: string): Location => ({ family: projectFamily(id), suffix: '' });
+const listLocation = (hash: string): Location => ({ family: ALL, suffix: `:l:${hash}` });
+const STATS_LOCATION: Location = { family: ALL, suffix: ':s' };
+
 const exists = (project: Project | undefined) => project !== undefined;
 
+/**
+ * ProjectReads through the cache. By-id reads are admitted on their first miss (an
+ * unknown id is cached as a short-lived negative entry); list pages, whose queries a
+ * client can vary without end, only on their second (README "Cache admission").
+ */
 export function createCachedReads(
-  ctx: CacheContext,
+  cache: Cache,
   repository: ProjectsRepository,
-  invalidateShared: (id: string) => Promise<void>,
 ): CachedProjectReads {
-  const bytes = ctx.settings.l1MaxBytes;
-  const projects = createGroup<string, Project | undefined>(
-    ctx,
+  const bytes = cache.l1MaxBytes;
+  const projects = cache.group<string, Project | undefined>(
     { locate: projectLocation, load: (id) => repository.findById(id) },
-    Math.floor(bytes * 0.7),
+    { maxBytes: Math.floor(bytes * 0.7), admission: 'first-miss' },
   );
-  const pages = createGroup<ListProjectsInput, ProjectPage>(
-    ctx,
+  const pages = cache.group<ListProjectsInput, ProjectPage>(
     { locate: listLocation, load: (query) => listPage(repository, query) },
-    Math.floor(bytes * 0.3),
+    { maxBytes: Math.floor(bytes * 0.3), admission: 'second-miss' },
   );
-  const stats = createGroup<undefined, ProjectStats>(
-    ctx,
+  const stats = cache.group<undefined, ProjectStats>(
     { locate: () => STATS_LOCATION, load: () => repository.stats() },
-    64 * 1024,
+    { maxBytes: 64 * 1024, admission: 'first-miss' },
   );
 
   // The routes hand over one frozen object per distinct query string (list-queries.ts),
@@ -69,6 +63,15 @@ export function createCachedReads(
     pages.clear();
     stats.clear();
   };
+  // Every write changes the pages, and a replica of the previous release announces
+  // only `p:<id>`: so that clears them too.
+  cache.onInvalidate((family) => {
+    if (family.startsWith('p:')) evictLocal(family.slice(2));
+    else if (family === ALL) {
+      pages.clear();
+      stats.clear();
+    }
+  });
 
   return {
     getById: (id) => projects.get(id, id),
@@ -79,24 +82,11 @@ export function createCachedReads(
     peekStats: () => stats.peek('stats'),
     async onWrite(id) {
       evictLocal(id);
-      await invalidateShared(id);
+      await cache.invalidate([projectFamily(id), ALL]);
       // Again, after Redis has the new tokens: a read that began on this replica in
       // between may have seen the old ones, and this write's response must not be
       // followed by an older version here.
       evictLocal(id);
-    },
-    onMessage(message) {
-      if (message.startsWith('p:')) evictLocal(message.slice(2));
-    },
-    dropL1() {
-      projects.clear();
-      pages.clear();
-      stats.clear();
-    },
-    suspectL1() {
-      projects.suspect();
-      pages.suspect();
-      stats.suspect();
     },
   };
 }

@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import type { PublicUser } from '../../../app/auth/types.js';
+import { resetData, type TestApp } from '../../support/app-harness.js';
+import { call } from '../../support/http.js';
+import { startRedisAs, type RoleRedis } from '../../support/servers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ferretFinds, infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
+
+const ADMIN: PublicUser = { id: 'test-admin', username: 'admin', role: 'admin' };
+const SCAN_QUERIES = 200;
+// Generous: the hot set is read hundreds of times while the scan runs; a few misses
+// are its first reads after a cold start and a loaded machine's Redis timeouts.
+const HOT_HIT_RATIO = 0.9;
+
+interface Run {
+  hits: number;
+  reads: number;
+  evicted: number;
+  usedMb: number;
+}
+
+/**
+ * L1 off (CACHE_L1_TTL_MS 0), so every read asks the cache Redis: the hit ratio is
+ * L2's. A hot set (20 projects, 5 list pages) is read over and over while a scan of
+ * one-off list queries (full pages, ~45 kB each, twice the cache's memory in all)
+ * runs, once with list-page admission and once without.
+ */
+describe('cache admission: keys a client can mint without end', function () {
+  this.timeout(300000);
+  let cacheRedis: RoleRedis;
+  let cache: Redis;
+  let ids: string[] = [];
+
+  before(async () => {
+    cacheRedis = await startRedisAs({ maxmemory: '4mb', policy: 'allkeys-lru', appendonly: 'no' });
+    cache = new Redis(cacheRedis.url);
+  });
+  after(async () => {
+    cache.disconnect();
+    await cacheRedis.stop();
+  });
+
+  async function measure(admitWindowMs: string): Promise<Run> {
+    await cache.flushall();
+    await cache.config('RESETSTAT');
+    const [app] = await startReplicas(1, {
+      CACHE_REDIS_URL: cacheRedis.url,
+      CACHE_L1_TTL_MS: '0',
+      CACHE_ADMIT_WINDOW_MS: admitWindowMs,
+    });
+    try {
+      if (ids.length === 0) {
+        await resetData(app!.deps);
+        ids = await seedProjects(app!.deps.projects, ADMIN, 100);
+      }
+      return await hotSetDuringScan(app!, ids.slice(0, 20));
+    } finally {
+      await stopReplicas([app!]);
+    }
+  }
+
+  async function hotSetDuringScan(app: TestApp, hotIds: string[]): Promise<Run> {
+    const hot = [
+      ...hotIds.map((id) => `/projects/${id}`),
+      ...['-createdAt', 'budget', '-budget', 'name', 'createdAt'].map(
+        (sort) => `/projects?limit=100&sort=${sort}`,
+      ),
+    ];
+    // Twice each: a list page is admitted on its second miss.
+    for (const path of [...hot, ...hot]) await call(app.url, path);
+    let scanning = true;
+    let n = 0;
+    const scan = async () => {
+      while (n < SCAN_QUERIES) {
+        n += 1;
+        await call(app.url, `/projects?limit=100&minBudget=0.${String(n).padStart(6, '0')}`);
+      }
+    };
+    const counts = { hits: 0, reads: 0 };
+    const reader = async () => {
+      for (let i = 0; scanning; i += 1) {
+        const reply = await call(app.url, hot[i % hot.length]!);
+        counts.reads += 1;
+        if (reply.headers.get('x-cache') === 'HIT') counts.hits += 1;
+      }
+    };
+    const readers = [reader(), reader()];
+    await Promise.all([scan(), scan(), scan(), scan()]);
+    scanning = false;
+    await Promise.all(readers);
+    const evicted = await infoField(cache, 'evicted_keys');
+    const usedMb = (await infoField(cache, 'used_memory')) / 1024 / 1024;
+    return { ...counts, evicted, usedMb };
+  }
+
+  it('when one-off list queries scan through a small cache Redis, then the hot set stays in it and the scan evicts nothing', async () => {
+    const admitted = await measure('60000');
+    const everything = await measure('0');
+    for (const [name, run] of [
+      ['second-miss admission', admitted],
+      ['no admission (window 0)', everything],
+    ] as const) {
+      console.log(
+        `      ${name}: hot-set hit ratio ${(run.hits / run.reads).toFixed(3)} (${run.hits}/${run.reads}) ` +
+          `during ${SCAN_QUERIES} one-off list pages; cache Redis ${run.usedMb.toFixed(1)} MB used, ${run.evicted} keys evicted`,
+      );
+    }
+    expect(admitted.hits / admitted.reads).to.be.at.least(HOT_HIT_RATIO);
+    expect(admitted.evicted, 'keys the scan evicted with admission').to.equal(0);
+    expect(everything.evicted, 'keys the scan evicted without admission').to.be.greaterThan(0);
+  });
+
+  it('when an unknown id is asked for again, then the 404 comes from the cache Redis, and nothing of it is left once its short TTL is over', async () => {
+    const [app] = await startReplicas(1, {
+      CACHE_REDIS_URL: cacheRedis.url,
+      CACHE_L1_TTL_MS: '0',
+      CACHE_NEGATIVE_TTL_MS: '1000',
+      // No epoch polls: their finds would blur the count.
+      CACHE_EPOCH_POLL_MS: '0',
+    });
+    try {
+      const unknown = 'f'.repeat(24);
+      expect((await call(app!.url, `/projects/${unknown}`)).status).to.equal(404);
+      const before = await ferretFinds();
+      expect((await call(app!.url, `/projects/${unknown}`)).status).to.equal(404);
+      expect((await ferretFinds()) - before, 'MongoDB finds for the second 404').to.equal(0);
+      const keys = await cache.keys(`*${unknown}*`);
+      const ttls = await Promise.all(keys.map((key) => cache.pttl(key)));
+      console.log(`      negative entry: keys ${keys.length}, PTTL ms ${ttls.join(',')}`);
+      expect(keys).to.not.be.empty;
+      for (const ttl of ttls) expect(ttl).to.be.within(1, 1000);
+      await sleep(1200);
+      expect(await cache.keys(`*${unknown}*`)).to.deep.equal([]);
+    } finally {
+      await stopReplicas([app!]);
+    }
+  });
+});
