@@ -65,6 +65,9 @@ docker service update --detach=false --quiet \
   ${old_cert:+--secret-rm "$old_cert"} --secret-add "source=$new_cert,target=tls_cert,mode=0444" \
   ${old_key:+--secret-rm "$old_key"} --secret-add "source=$new_key,target=tls_key,mode=0400" \
   "$service" >/dev/null
+# The CLI returns once the new task runs; Swarm calls the update done only after its
+# `monitor` window (15 s), or rolls it back.
+poll "the nginx update finished" 120 service_converged "$service"
 state="$(docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$service")"
 [[ -z "$state" || "$state" == completed ]] ||
   { echo "tls: the nginx update ended '$state'; see docker service ps $service" >&2 && exit 1; }

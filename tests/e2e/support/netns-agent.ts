@@ -167,7 +167,12 @@ async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldRe
 
 function runRaw(job: Extract<AgentJob, { kind: 'raw' }>): Promise<RawResult> {
   const { hostname, port } = new URL(job.url);
-  const options = { host: hostname, port: Number(port), localAddress: job.ip };
+  // URL drops a scheme's default port: '' for :80 on http, :443 on https.
+  const options = {
+    host: hostname,
+    port: Number(port || (job.tls ? 443 : 80)),
+    localAddress: job.ip,
+  };
   return new Promise((resolve) => {
     let response = '';
     const socket = job.tls
