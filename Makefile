@@ -3,6 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK ?= groundwork
 N ?= 3
+# The Node the image ships, when `make install` put it in .local/node (the machine's node
+# is another major): every target's node, npm, tsc and mocha run on it.
+export PATH := $(CURDIR)/.local/node/bin:$(PATH)
 
 .PHONY: help install build test lint typecheck format-check bench \
         up down ps logs logs-since rollout rollback scale secrets swarm swarm-rollout swarm-down \

@@ -10,6 +10,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# The Node the image ships (stack/install.sh puts it there when the machine's is another).
+export PATH="$root/.local/node/bin:$PATH"
 dir="$root/.local/bench"
 ferretdb="${FERRETDB_BIN:-$root/.local/bin/ferretdb}"
 

@@ -9,6 +9,8 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
+# The Node the image ships (stack/install.sh puts it there when the machine's is another).
+export PATH="$PWD/.local/node/bin:$PATH"
 
 echo "== typecheck"; npm run -s typecheck
 echo "== lint"; npm run -s lint
