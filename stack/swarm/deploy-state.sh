@@ -62,11 +62,12 @@ update_started_since() {
 }
 
 # report_changes BEFORE AFTER: one line per service created and per image, replica count
-# or set of secrets that changed; says so when nothing did.
+# or set of secrets that changed, and for a task spec changed otherwise (the stack file
+# or nginx config); says so when nothing did.
 report_changes() {
-  local before="$1" after="$2" changed=false service image replicas secrets old
-  local old_image old_replicas old_secrets
-  while read -r service image replicas secrets _; do
+  local before="$1" after="$2" changed=false service image replicas secrets template old
+  local old_image old_replicas old_secrets old_template
+  while read -r service image replicas secrets _ template; do
     [[ -n "$service" ]] || continue
     old="$(state_of "$before" "$service")"
     if [[ -z "$old" ]]; then
@@ -74,10 +75,15 @@ report_changes() {
       changed=true
       continue
     fi
-    read -r _ old_image old_replicas old_secrets _ <<<"$old"
+    read -r _ old_image old_replicas old_secrets _ old_template <<<"$old"
     if [[ "$old_image" != "$image" ]]; then echo "up: $service image $old_image -> $image"; changed=true; fi
     if [[ "$old_replicas" != "$replicas" ]]; then echo "up: $service replicas $old_replicas -> $replicas"; changed=true; fi
     if [[ "$old_secrets" != "$secrets" ]]; then echo "up: $service secrets ${old_secrets%,} -> ${secrets%,}"; changed=true; fi
+    if [[ "$old_image $old_secrets $old_template" == "$image $secrets $template" ]]; then continue; fi
+    if [[ "$old_image $old_secrets" == "$image $secrets" ]]; then
+      echo "up: $service updated to the stack file's settings (rolling update)"
+      changed=true
+    fi
   done <<<"$after"
   if [[ "$changed" == false ]]; then echo "up: no image, replica count or secret changed"; fi
 }

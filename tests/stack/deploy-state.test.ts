@@ -32,6 +32,13 @@ describe('stack/swarm/deploy-state.sh: what make up reports', () => {
     ]);
   });
 
+  it('when only the task spec changed (the stack file or a config), then it names the service updated', () => {
+    const after = REDIS.replace('bbbb', 'dddd');
+    expect(report([WEB, REDIS], [WEB, after])).to.deep.equal([
+      "up: groundwork_redis updated to the stack file's settings (rolling update)",
+    ]);
+  });
+
   it('when the stack did not exist, then each service is reported created', () => {
     expect(report([], [WEB])).to.deep.equal([
       'up: groundwork_web created (groundwork:v1, replicas 5)',
