@@ -1,11 +1,13 @@
 # groundwork's image: three stages so the runtime holds compiled JavaScript and
 # production dependencies only — no TypeScript, no dev tools, no sources, no tests.
 #
-# Base pinned to Node 20.19 on Debian 12 (bookworm) slim: the minor the app is built
-# and tested on (package.json engines >= 20.19). Patch releases (security fixes) arrive
-# on rebuild; pin by digest (node:20.19-bookworm-slim@sha256:...) where builds must be
-# bit-for-bit reproducible.
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+# Base pinned to Node 24.22.3 (24 is the LTS line; 20 reached end of life on 2026-04-30)
+# on Debian 12 (bookworm) slim. A full version, not a minor: a minor tag once kept this
+# image on 20.19 while 20.20 carried the security releases, and the tests outside Docker
+# run on this same version (stack/node-version.sh reads it from here for stack/install.sh
+# and the offline stand-in). Raise it for each security release; pin by digest
+# (node:24.22.3-bookworm-slim@sha256:...) where builds must be bit-for-bit reproducible.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # --- production dependencies only -------------------------------------------------
 FROM ${NODE_IMAGE} AS deps

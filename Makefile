@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK ?= groundwork
-N ?= 3
+# The Node the image ships, when `make install` put it in .local/node (the machine's node
+# is another major): every target's node, npm, tsc and mocha run on it.
+export PATH := $(CURDIR)/.local/node/bin:$(PATH)
 
 .PHONY: help install build test lint typecheck format-check bench \
         up down ps logs logs-since monitor rollout rollback scale secrets tls swarm swarm-rollout swarm-down \
@@ -29,8 +31,8 @@ typecheck: ## TypeScript type check
 bench: install ## Benchmark groundwork against bare Node/Koa baselines; prints the table, writes the chart
 	@bash stack/bench.sh
 
-up: ## Deploy to Docker Swarm (swarm init, secrets, image build, stack deploy)
-	@bash stack/up.sh $(STACK)
+up: ## Deploy to Docker Swarm and wait for it; a running stack keeps web's image and replicas unless IMAGE= or N= says otherwise
+	@N='$(N)' bash stack/up.sh $(STACK)
 
 down: ## Remove the Swarm stack (volumes and secrets are kept)
 	docker stack rm $(STACK)
@@ -53,8 +55,8 @@ rollout: ## Build a new image (or take IMAGE=ref) and roll it out one replica at
 rollback: ## Roll the web service back to its previous spec
 	docker service rollback $(STACK)_web
 
-scale: ## Scale the web service: make scale N=5
-	docker service scale $(STACK)_web=$(N)
+scale: ## Scale the web service: make scale N=5 (the next make up keeps it)
+	docker service scale $(STACK)_web=$(or $(N),3)
 
 secrets: ## Create each missing Swarm secret from a strong random value
 	@bash secrets/create.sh

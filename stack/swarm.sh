@@ -3,8 +3,8 @@
 # image registry (these machines):
 #
 #   stack/swarm.sh up [STACK]        make swarm: engine, stand-in images, then the same
-#                                    stack/up.sh as `make up`, and a wait until every
-#                                    service is converged and healthy; prints nginx's URL
+#                                    stack/up.sh as `make up` (which waits until every
+#                                    service is converged and healthy); prints nginx's URL
 #   stack/swarm.sh rollout [STACK]   make swarm-rollout: the same stack/rollout.sh as `make rollout`
 #   stack/swarm.sh down [STACK]      make swarm-down: stack, volumes, secrets and configs removed
 #
@@ -45,9 +45,8 @@ case "$command" in
   up)
     bash stack/swarm/engine.sh
     bash stack/offline/images.sh
-    bash stack/up.sh "$stack"
-    poll "every service of $stack converged and healthy" "${SWARM_WAIT:-300}" stack_converged "$stack" ||
-      { show_tasks "$stack"; exit 1; }
+    # up.sh waits until every service has converged and is healthy.
+    UP_WAIT="${SWARM_WAIT:-300}" bash stack/up.sh "$stack"
     poll "nginx answers $url/version and $https_url/version" 60 answers
     echo "swarm: stack $stack converged in $((SECONDS - started)) s; nginx: $url $https_url"
     ;;

@@ -9,6 +9,8 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
+# The Node the image ships (stack/install.sh puts it there when the machine's is another).
+export PATH="$PWD/.local/node/bin:$PATH"
 
 echo "== typecheck"; npm run -s typecheck
 echo "== lint"; npm run -s lint
@@ -19,14 +21,23 @@ fi
 echo "== build"; npm run -s build
 echo "== tests"
 mkdir -p .local
+# The single-node stack, only if the tests created it (stack/swarm/test-stack.sh).
+remove_test_stack() {
+  if bash stack/swarm/test-stack.sh marked groundwork; then
+    bash stack/swarm.sh down && bash stack/swarm/test-stack.sh unmark groundwork
+  fi
+}
 specs=('tests/unit/**/*.test.ts' 'tests/integration/**/*.test.ts' 'tests/stack/**/*.test.ts')
 if [[ -n "${SKIP_SWARM:-}" ]]; then
   echo "SKIP_SWARM=1: the real-Swarm tests (tests/e2e, tests/cluster) are NOT run"
 else
   specs+=('tests/e2e/**/*.test.ts')
-  # Whatever happens to mocha, the stacks, their volumes and secrets and the cluster's
-  # node containers do not outlive the run.
-  trap '[[ -n "${E2E_KEEP_SWARM:-}" ]] || bash stack/swarm.sh down >/dev/null 2>&1 || true
+  # A stack named groundwork that the tests did not create is an operator's: stop here
+  # rather than redeploy and remove it (E2E_REPLACE_STACK=1 lets them).
+  bash stack/swarm/test-stack.sh check groundwork
+  # Whatever happens to mocha, the stack the tests made, its volumes and secrets and the
+  # cluster's node containers do not outlive the run.
+  trap '[[ -n "${E2E_KEEP_SWARM:-}" ]] || remove_test_stack >/dev/null 2>&1 || true
         [[ -n "${CLUSTER_KEEP:-}" ]] || bash stack/cluster.sh down >/dev/null 2>&1 || true' EXIT
 fi
 
@@ -48,7 +59,7 @@ count .local/mocha.log
 
 if [[ -z "${SKIP_SWARM:-}" ]]; then
   echo "== cluster tests (3 Swarm nodes on this machine)"
-  [[ -n "${E2E_KEEP_SWARM:-}" ]] || bash stack/swarm.sh down
+  [[ -n "${E2E_KEEP_SWARM:-}" ]] || remove_test_stack
   set +e
   npx mocha 'tests/cluster/**/*.test.ts' 2>&1 | tee .local/mocha-cluster.log
   cluster_status=${PIPESTATUS[0]}

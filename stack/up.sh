@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # `make up`: deploy groundwork to Docker Swarm from nothing, or redeploy it.
 #   swarm init if needed -> data-node label -> missing secrets -> image -> stack deploy
-# Safe to run again: each step keeps what exists, and the deploy is a rolling update.
-# IMAGE_VERSION overrides the image tag (default: git describe of the working tree);
-# IMAGE deploys an image that is built already, skipping the build.
+#   -> wait until every service has converged -> report what changed
+# Safe to run again, and it undoes nothing an operator did since: on a running stack web
+# keeps the image it runs (after `make rollout` or `make rollback`) and its replica count
+# (after `make scale`) unless told otherwise — IMAGE deploys an image that is built
+# already, IMAGE_VERSION builds the working tree under that tag, N sets the replicas. A
+# first deploy builds the working tree (tag: git describe) and runs 3 replicas. Secret
+# names are the ones the swarm records (secrets/names.sh), whichever checkout runs this.
 # `make swarm` runs this same script with the offline settings (stack/swarm.sh).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=stack/swarm/lib.sh
 source stack/swarm/lib.sh
-# shellcheck source=secrets/names.sh
-source secrets/names.sh
+# shellcheck source=stack/swarm/deploy-state.sh
+source stack/swarm/deploy-state.sh
 stack="${1:-groundwork}"
+web="${stack}_web"
 
+if [[ -n "${N:-}" && ! "$N" =~ ^[1-9][0-9]*$ ]]; then
+  echo "up: N must be a replica count of 1 or more, not '$N'" >&2
+  exit 2
+fi
 if [[ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != active ]]; then
   # SWARM_ADVERTISE_ADDR picks the address on a host with several interfaces.
   docker swarm init ${SWARM_ADVERTISE_ADDR:+--advertise-addr "$SWARM_ADVERTISE_ADDR"} >/dev/null
@@ -27,6 +36,9 @@ if [[ -z "$(docker node ls -q --filter node.label=groundwork.data=true)" ]]; the
   echo "up: this node holds the data volumes (label groundwork.data=true)"
 fi
 
+# shellcheck source=secrets/names.sh
+source secrets/names.sh
+
 # TLS pair and edge settings: what the environment says, else what the running nginx
 # was deployed with (make tls rotates the pair; labels keep the settings), else defaults.
 nginx_service="${stack}_nginx"
@@ -39,15 +51,25 @@ export EDGE_HTTPS_ONLY="${EDGE_HTTPS_ONLY:-false}" EDGE_PROXY_FROM
 
 bash secrets/create.sh
 
+before="$(stack_state "$stack")"
+running_image="" running_replicas=""
+if docker service inspect "$web" >/dev/null 2>&1; then
+  running_image="$(docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$web")"
+  running_replicas="$(docker service inspect -f '{{if .Spec.Mode.Replicated}}{{.Spec.Mode.Replicated.Replicas}}{{end}}' "$web")"
+fi
 if [[ -n "${IMAGE:-}" ]]; then
   # An image built (and pushed, or loaded on every node) already, as rollout.sh takes it.
   image="$IMAGE"
+elif [[ -n "$running_image" && -z "${IMAGE_VERSION:-}" ]]; then
+  image="$running_image"
 else
   version="${IMAGE_VERSION:-$(image_version)}"
   image="$(image_ref "$version")"
   build_image "$image" "$version"
 fi
 export GROUNDWORK_IMAGE="$image"
+replicas="${N:-$running_replicas}"
+if [[ -n "$replicas" ]]; then export WEB_REPLICAS="$replicas"; fi
 
 # The committed stack rendering is the default settings' (check-static.sh keeps it
 # current); other settings render into .local/, which the stack file then reads.
@@ -63,5 +85,7 @@ echo "up: edge settings EDGE_HTTPS_ONLY=$EDGE_HTTPS_ONLY EDGE_PROXY_FROM='$EDGE_
 export_config_digests
 stack_file_args
 
-docker stack deploy --with-registry-auth "${STACK_FILE_ARGS[@]}" "$stack"
-echo "up: deployed $GROUNDWORK_IMAGE as stack $stack — watch it with: docker stack ps $stack"
+docker stack deploy --with-registry-auth "${STACK_FILE_ARGS[@]}" "$stack" >/dev/null
+wait_for_deploy "$stack" "$before" "${UP_WAIT:-300}"
+report_changes "$before" "$(stack_state "$stack")"
+echo "up: stack $stack converged; web runs $GROUNDWORK_IMAGE × ${replicas:-3}"

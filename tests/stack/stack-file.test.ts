@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStack, ROOT, seconds, service } from './stack-file.js';
+import { firstDeployValue, readStack, ROOT, seconds, service } from './stack-file.js';
 
 const stack = readStack();
 const web = service(stack, 'web');
@@ -11,8 +11,12 @@ const template = readFileSync(join(ROOT, 'nginx/nginx.conf.template'), 'utf8');
 
 describe('docker-stack.yml', () => {
   describe('web rolling update', () => {
+    it('runs 3 replicas on a first deploy and whatever count up.sh finds running after that', () => {
+      expect(web.deploy?.replicas).to.equal('${WEB_REPLICAS:-3}');
+      expect(firstDeployValue(web.deploy?.replicas)).to.equal(3);
+    });
+
     it('replaces one replica at a time, starting the new one first', () => {
-      expect(web.deploy?.replicas).to.equal(3);
       expect(web.deploy?.update_config).to.include({ parallelism: 1, order: 'start-first' });
     });
 

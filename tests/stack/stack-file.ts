@@ -20,7 +20,7 @@ export interface Service {
   deploy?: {
     mode?: string;
     endpoint_mode?: string;
-    replicas?: number;
+    replicas?: number | string;
     update_config?: Record<string, string | number>;
     rollback_config?: Record<string, string | number>;
     restart_policy?: Record<string, string | number>;
@@ -72,4 +72,14 @@ export function normalize(value: unknown): unknown {
   }
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, normalize(child)]));
+}
+
+/**
+ * A value as a first deploy gets it: `${VAR:-default}` (which up.sh fills in on a
+ * running stack) read as its default, a number as itself.
+ */
+export function firstDeployValue(value: number | string | undefined): number {
+  if (typeof value === 'number') return value;
+  const match = /^\$\{[A-Z_]+:-(\d+)\}$/.exec(value ?? '');
+  return match ? Number(match[1]) : NaN;
 }

@@ -7,7 +7,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const run = promisify(execFile);
 
 /**
- * Runs a command from the repository root, with `input` on its stdin; its stdout and
+ * Runs a command from the repository root (or `cwd`), with `input` on its stdin; its stdout and
  * stderr, or an error carrying them.
  */
 export async function sh(
@@ -15,10 +15,11 @@ export async function sh(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   input?: string,
+  cwd = ROOT,
 ): Promise<string> {
   try {
     const child = run(command, args, {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, ...env },
       maxBuffer: 64 * 1024 * 1024,
       timeout: 900000,
@@ -31,6 +32,17 @@ export async function sh(
     throw new Error(`${command} ${args.join(' ')} failed:\n${stdout}${stderr}`, { cause: err });
   }
 }
+
+/**
+ * What stack/swarm.sh sets for stack/up.sh and stack/rollout.sh on this machine (no
+ * registry): the offline override, the local Node base, no --pull.
+ */
+export const OFFLINE_ENV = {
+  STACK_OVERRIDE: 'stack/offline/docker-stack.offline.yml',
+  NODE_IMAGE: 'groundwork-offline/node',
+  DOCKER_BUILD_PULL: 'false',
+  SWARM_ADVERTISE_ADDR: '127.0.0.1',
+} as const;
 
 export function docker(...args: string[]): Promise<string> {
   return sh('docker', args);
@@ -78,6 +90,33 @@ export class Swarm {
 
   down(): Promise<string> {
     return sh('bash', ['stack/swarm.sh', 'down', this.stack]);
+  }
+
+  /** `make up` as this machine runs it (stack/up.sh with OFFLINE_ENV), from `checkout`. */
+  makeUp(env: NodeJS.ProcessEnv = {}, checkout = ROOT): Promise<string> {
+    const all = { ...OFFLINE_ENV, HTTP_PORT: this.port, ...env };
+    return sh('bash', ['stack/up.sh', this.stack], all, undefined, checkout);
+  }
+
+  /** The Swarm secret a service mounts at /run/secrets/`target`. */
+  async secretSource(name: string, target: string): Promise<string | undefined> {
+    const format =
+      '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.File.Name}}={{.SecretName}} {{end}}';
+    const out = await docker('service', 'inspect', '-f', format, this.service(name));
+    const pair = out
+      .trim()
+      .split(' ')
+      .find((p) => p.startsWith(`${target}=`));
+    return pair?.slice(target.length + 1);
+  }
+
+  /**
+   * stack/swarm/test-stack.sh: `check` fails when a stack of this name runs that the
+   * tests did not create (an operator's: its volumes are its data); `mark` records that
+   * the tests created it, `unmark` that it is gone.
+   */
+  ownership(command: 'check' | 'mark' | 'unmark'): Promise<string> {
+    return sh('bash', ['stack/swarm/test-stack.sh', command, this.stack]);
   }
 
   /** `make swarm-rollout` with the new image tagged `version`: exit 0 or not, and its output. */
@@ -177,9 +216,15 @@ let started: Swarm | undefined;
 export function sharedSwarm(): Promise<Swarm> {
   shared ??= (async () => {
     const swarm = new Swarm();
+    await swarm.ownership('check');
     started = swarm;
-    const output = await swarm.up();
-    console.log(`      ${output.split('\n').find((line) => line.startsWith('swarm: ')) ?? ''}`);
+    try {
+      const output = await swarm.up();
+      console.log(`      ${output.split('\n').find((line) => line.startsWith('swarm: ')) ?? ''}`);
+    } finally {
+      // Even a stack that never converged is the tests' own: the next run may remove it.
+      await swarm.ownership('mark').catch(() => undefined);
+    }
     return swarm;
   })();
   return shared;
@@ -198,4 +243,5 @@ after(async function removeSharedSwarm(this: Mocha.Context) {
     return;
   }
   await swarm.down();
+  await swarm.ownership('unmark');
 });
