@@ -28,6 +28,12 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v ip >/dev/null || need+=(iproute2)
 command -v curl >/dev/null || need+=(curl)
+# The edge's tests: a real layer-4 balancer, testssl.sh, a browser for /docs over HTTPS
+# (driven by playwright-core, which brings none), and h2load for the HTTPS benchmark.
+command -v haproxy >/dev/null || need+=(haproxy)
+command -v testssl >/dev/null || need+=(testssl.sh)
+command -v chromium >/dev/null || need+=(chromium)
+command -v h2load >/dev/null || need+=(nghttp2-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install: apt packages ${need[*]}"
   apt_install "${need[@]}"

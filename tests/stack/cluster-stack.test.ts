@@ -43,7 +43,7 @@ describe('the cluster’s stack (make cluster, STACK_UNENCRYPTED=true)', () => {
   const production = config(['-c', 'docker-stack.yml']);
   const cluster = clusterStack();
 
-  it('is production’s stack but for images and the backend overlay’s encrypted option', () => {
+  it('is production’s stack but for images and the overlays’ encrypted option', () => {
     for (const [name, service] of Object.entries(production.services)) {
       const expected: Record<string, unknown> = { ...service };
       const actual: Record<string, unknown> = { ...cluster.services[name] };
@@ -54,11 +54,17 @@ describe('the cluster’s stack (make cluster, STACK_UNENCRYPTED=true)', () => {
     expect(Object.keys(cluster.services).sort()).to.deep.equal(
       Object.keys(production.services).sort(),
     );
-    const { backend, ...others } = production.networks as Record<string, { driver_opts?: object }>;
-    expect(backend?.driver_opts).to.deep.equal({ encrypted: 'true' });
-    const plainBackend: Record<string, unknown> = { ...backend };
-    delete plainBackend.driver_opts;
-    expect(cluster.networks).to.deep.equal({ ...others, backend: plainBackend });
+    const networks = production.networks as Record<string, { driver_opts?: object }>;
+    expect(networks.backend?.driver_opts).to.deep.equal({ encrypted: 'true' });
+    expect(networks.frontend?.driver_opts).to.deep.equal({ encrypted: 'true' });
+    const plain = Object.fromEntries(
+      Object.entries(networks).map(([name, network]) => {
+        const copy: Record<string, unknown> = { ...network };
+        delete copy.driver_opts;
+        return [name, copy];
+      }),
+    );
+    expect(cluster.networks).to.deep.equal(plain);
     expect(cluster.secrets).to.deep.equal(production.secrets);
     expect(cluster.volumes).to.deep.equal(production.volumes);
   });

@@ -9,7 +9,8 @@ import { firstDeployValue, readStack, ROOT, seconds, service } from './stack-fil
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 const template = read('nginx/nginx.conf.template');
 const render = read('nginx/render.sh');
-const redisEntrypoint = read('stack/swarm/redis-entrypoint.sh');
+const redisMaxmemory = (name: string) =>
+  String(service(readStack(), name).environment?.REDIS_MAXMEMORY).replace(/mb$/, '');
 const mongo = read('app/db/mongo.ts');
 const web = service(readStack(), 'web');
 const benchServers = [
@@ -135,8 +136,13 @@ const CLAIMS: { doc: string; says: RegExp; actual: string[] }[] = [
   },
   {
     doc: 'stack/README.md',
-    says: /`maxmemory (\d+)mb/g,
-    actual: [setting(redisEntrypoint, /^maxmemory (\d+)mb$/m)],
+    says: /`maxmemory (\d+)mb noeviction`/g,
+    actual: [redisMaxmemory('redis')],
+  },
+  {
+    doc: 'stack/README.md',
+    says: /`maxmemory (\d+)mb allkeys-lru`/g,
+    actual: [redisMaxmemory('cache')],
   },
   {
     doc: 'stack/README.md',

@@ -92,7 +92,8 @@ describe('nginx config', () => {
 
   it('passes the client address, the request id and keeps upstream connections alive', () => {
     expect(stack).to.include('proxy_set_header X-Real-IP $remote_addr;');
-    expect(stack).to.include('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+    // Set, not appended to: what a client sends as X-Forwarded-For never reaches the app.
+    expect(stack).to.include('proxy_set_header X-Forwarded-For $remote_addr;');
     expect(stack).to.include('proxy_set_header X-Request-ID $req_id;');
     expect(stack).to.match(/keepalive 32;\s*keepalive_timeout \d+s;/);
     expect(stack).to.include('proxy_set_header Connection "";');
@@ -107,11 +108,11 @@ describe('nginx config', () => {
     expect(stack).to.match(/gzip_types application\/json application\/problem\+json;/);
   });
 
-  it('differs between stack and the static rendering only in upstreams, paths, listen, user and resolver', () => {
+  it('differs between stack and the static rendering only in upstreams, paths, listen, user, resolver, TLS files and the HTTP/2 syntax', () => {
     const onlyInStack = directives(stack).filter((line) => !local.includes(line));
     for (const line of onlyInStack) {
       expect(line).to.match(
-        /^(user |pid |error_log |access_log |\w+_temp_path |resolver |server |listen |proxy_next_upstream_tries )/,
+        /^(user |pid |error_log |access_log |\w+_temp_path |resolver |server |listen |proxy_next_upstream_tries |ssl_certificate(_key)? |http2 on;)/,
       );
     }
   });
