@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: builds groundwork, starts a Redis and a FerretDB of its own on free
 # ports under .local/bench (stopped again on exit, whatever happens), and runs
-# stack/bench/run.ts, which times the eleven servers of stack/bench/lineup.ts and writes
+# stack/bench/run.ts, which times the fourteen servers of stack/bench/lineup.ts and writes
 # .local/bench/results.md and .local/bench/chart.svg.
 #
 # Knobs (environment): BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),

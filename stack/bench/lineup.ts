@@ -72,6 +72,31 @@ export async function startAll(env: BenchEnv): Promise<Server[]> {
       node: behind.child,
       extra: edge.child,
     },
+    // The same nginx and replica over TLS, keep-alive as (6): HTTP/1.1 with wrk, HTTP/2
+    // with h2load, and h2load over plain HTTP/1.1 as that tool's own baseline.
+    {
+      key: 'nginx-tls',
+      label: '(6s) as (6), HTTPS, HTTP/1.1',
+      group: path,
+      url: edge.httpsUrl + path,
+      node: behind.child,
+    },
+    {
+      key: 'nginx-h2',
+      label: '(6h) as (6), HTTPS, HTTP/2 (h2load)',
+      group: path,
+      url: edge.httpsUrl + path,
+      node: behind.child,
+      tool: 'h2load',
+    },
+    {
+      key: 'nginx-h1-h2load',
+      label: '(6c) as (6), HTTP/1.1 (h2load)',
+      group: path,
+      url: edge.url + path,
+      node: behind.child,
+      tool: 'h2load-h1',
+    },
     {
       key: 'koa-list',
       label: '(3L) Koa + @koa/router, list page',

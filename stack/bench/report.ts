@@ -92,6 +92,16 @@ function targets({ rows, half, floor, rss, profile }: Report): string[] {
       ratio(rows, 'groundwork', 'bare-redis').median >= 1,
     ],
     [
+      '(6s) HTTPS, HTTP/1.1 ≥ 0.8 × (6) plain HTTP (wrk)',
+      ratio(rows, 'nginx-tls', 'nginx').text,
+      ratio(rows, 'nginx-tls', 'nginx').median >= 0.8,
+    ],
+    [
+      '(6h) HTTPS, HTTP/2 ≥ 0.8 × (6c) plain HTTP/1.1 (h2load)',
+      ratio(rows, 'nginx-h2', 'nginx-h1-h2load').text,
+      ratio(rows, 'nginx-h2', 'nginx-h1-h2load').median >= 0.8,
+    ],
+    [
       '(4) ≥ 5 × (5)',
       ratio(rows, 'groundwork', 'no-cache').text,
       ratio(rows, 'groundwork', 'no-cache').median >= 5,

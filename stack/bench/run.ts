@@ -10,7 +10,8 @@ import { cpuSeconds, memory, stop } from './processes.js';
 import { profileCached } from './profile.js';
 import { writeReport, type Row } from './report.js';
 import type { BenchEnv, Server } from './servers.js';
-import { wrk, type WrkResult } from './wrk.js';
+import { h2load, wrk, type WrkResult } from './wrk.js';
+import { get } from 'node:https';
 
 const settings = {
   seconds: Number(process.env.BENCH_SECONDS ?? 8),
@@ -36,13 +37,17 @@ async function main(): Promise<void> {
     await check(servers);
     const load = (url: string, seconds: number) =>
       wrk({ url, seconds, connections: settings.connections, cpus: env.sideCpu });
+    const loadWith = (s: Server, seconds: number) => {
+      const options = { url: s.url, seconds, connections: settings.connections, cpus: env.sideCpu };
+      return s.tool === undefined ? wrk(options) : h2load(options, s.tool === 'h2load-h1');
+    };
     // CPU time of the server process per request: steadier than req/s on a shared host.
     const timed = async (s: Server, seconds: number): Promise<Run> => {
       const before = cpuSeconds(s.node.pid);
-      const result = await load(s.url, seconds);
+      const result = await loadWith(s, seconds);
       return { ...result, cpuUs: ((cpuSeconds(s.node.pid) - before) * 1e6) / result.requests };
     };
-    for (const s of servers) await load(s.url, settings.warmupSeconds);
+    for (const s of servers) await loadWith(s, settings.warmupSeconds);
     const runs = new Map<string, Run[]>(servers.map((s) => [s.key, []]));
     for (let round = 0; round < settings.rounds; round += 1) {
       for (const s of rotate(servers, round)) {
@@ -82,9 +87,9 @@ async function check(servers: Server[]): Promise<void> {
     const members = servers.filter((s) => s.group === group);
     const bodies = await Promise.all(
       members.map(async (s) => {
-        const response = await fetch(s.url);
-        if (response.status !== 200) throw new Error(`${s.key}: status ${response.status}`);
-        return await response.text();
+        const { status, text } = await body(s.url);
+        if (status !== 200) throw new Error(`${s.key}: status ${status}`);
+        return text;
       }),
     );
     if (new Set(bodies).size !== 1)
@@ -93,6 +98,21 @@ async function check(servers: Server[]): Promise<void> {
       );
     log(`${members.length} servers answer the same ${bodies[0]?.length}-byte body for ${group}`);
   }
+}
+
+/** GET `url`; over HTTPS the bench's own throwaway certificate is accepted. */
+async function body(url: string): Promise<{ status: number; text: string }> {
+  if (!url.startsWith('https:')) {
+    const response = await fetch(url);
+    return { status: response.status, text: await response.text() };
+  }
+  return new Promise((resolve, reject) => {
+    get(url, { rejectUnauthorized: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text }); });
+    }).on('error', reject);
+  });
 }
 
 function row(server: Server, results: Run[]): Row {

@@ -14,6 +14,8 @@ export interface Server {
   /** The Node process whose memory is reported (for nginx: the replica behind it). */
   node: ChildProcess;
   extra?: ChildProcess;
+  /** The load generator: wrk (HTTP/1.1, also over TLS) unless h2load is named. */
+  tool?: 'h2load' | 'h2load-h1';
 }
 
 export interface BenchEnv {
@@ -74,6 +76,8 @@ export async function baseline(env: BenchEnv, name: string, extra: Record<string
  */
 export async function nginx(env: BenchEnv, upstreamPort: number) {
   const port = await freePort();
+  // HTTPS with HTTP/2, on a throwaway self-signed certificate render.sh makes.
+  const tlsPort = await freePort();
   const runtime = join(env.dir, 'nginx');
   mkdirSync(runtime, { recursive: true });
   const conf = join(runtime, 'nginx.conf');
@@ -83,6 +87,7 @@ export async function nginx(env: BenchEnv, upstreamPort: number) {
       UPSTREAM_ADDRS: `127.0.0.1:${upstreamPort}`,
       NGINX_RUNTIME_DIR: runtime,
       NGINX_LISTEN: `127.0.0.1:${port}`,
+      NGINX_TLS_LISTEN: `127.0.0.1:${tlsPort}`,
       // Formatted as in production, written nowhere: the disk is not under test.
       NGINX_ACCESS_LOG: '/dev/null',
     },
@@ -94,7 +99,7 @@ export async function nginx(env: BenchEnv, upstreamPort: number) {
     join(runtime, 'stdout.log'),
   );
   await waitForPort(port, 30000);
-  return { port, child, url: `http://127.0.0.1:${port}` };
+  return { port, child, url: `http://127.0.0.1:${port}`, httpsUrl: `https://127.0.0.1:${tlsPort}` };
 }
 
 /** Signs in as the bench admin and creates the project every server will serve. */

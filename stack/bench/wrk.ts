@@ -58,3 +58,22 @@ function millis(match: RegExpExecArray | null): number {
   const value = Number(match[1]);
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
+
+/**
+ * One h2load run (nghttp2): HTTP/2 over TLS, or HTTP/1.1 with `h1`, one stream per
+ * connection so it offers the load wrk does. It reports no percentiles: p50 and p99
+ * stay NaN.
+ */
+export async function h2load(options: WrkOptions, h1: boolean): Promise<WrkResult> {
+  const args = ['-c', options.cpus, 'h2load', '-t1', `-c${options.connections}`, '-m1'];
+  args.push(`-D${options.seconds}`, ...(h1 ? ['--h1'] : []), options.url);
+  const { stdout } = await run('taskset', args, { maxBuffer: 1 << 20 });
+  const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? NaN);
+  return {
+    rps: number(/finished in [\d.]+\w+, ([\d.]+) req\/s/),
+    p50Ms: NaN,
+    p99Ms: NaN,
+    requests: number(/requests: \d+ total, \d+ started, (\d+) done/),
+    errors: number(/(\d+) failed/) + number(/(\d+) errored/),
+  };
+}
