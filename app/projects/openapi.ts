@@ -17,7 +17,7 @@ const etag = { ETag: { schema: Type.String() } };
 const readErrors = {
   '400': problem('Invalid query or id'),
   '429': problem('Rate limited'),
-  '503': problem('MongoDB unavailable and nothing cached'),
+  '503': problem('MongoDB unavailable and nothing cached, or too many uncached list queries'),
 };
 const writeErrors = {
   '400': problem('Invalid body'),
