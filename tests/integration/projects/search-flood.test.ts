@@ -81,11 +81,13 @@ describe('projects: a search flood against one replica', function () {
     const alone = await pointTraffic(0, 150);
 
     const searches: { reply: Reply; ms: number }[] = [];
+    const errors: string[] = [];
     const inFlight = new Set<Promise<void>>();
     let mostInFlight = 0;
     const search = (n: number) => {
       const sent = timed(() => call(app.url, `/projects?q=nomatch-${n}&limit=100`))
         .then(({ value, ms }) => void searches.push({ reply: value, ms }))
+        .catch((err: unknown) => void errors.push((err as Error).message))
         .finally(() => inFlight.delete(sent));
       inFlight.add(sent);
       mostInFlight = Math.max(mostInFlight, inFlight.size);
@@ -114,6 +116,7 @@ describe('projects: a search flood against one replica', function () {
         `503 details: ${[...new Set(refused.map((s) => (s.reply.body as { detail: string }).detail))].join(' / ')}`,
     );
 
+    expect(errors, 'searches that got no answer').to.deep.equal([]);
     expect([...alone.failures, ...during.failures]).to.deep.equal([]);
     expect(other.map((s) => s.reply.status)).to.deep.equal([]);
     expect(refused.length, 'the flood was refused in part').to.be.greaterThan(0);
