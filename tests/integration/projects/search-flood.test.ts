@@ -78,7 +78,7 @@ describe('projects: a search flood against one replica', function () {
   }
 
   it('when hundreds of distinct searches arrive at once, then by-id reads and writes keep their p99 within 3x, and the excess is a fast 503 with Retry-After', async () => {
-    const alone = await pointTraffic(0, 150);
+    const alone = await pointTraffic(0, 100);
 
     const searches: { reply: Reply; ms: number }[] = [];
     const errors: string[] = [];
@@ -98,7 +98,7 @@ describe('projects: a search flood against one replica', function () {
       const due = Math.floor(((Date.now() - started) / 1000) * FLOOD_PER_SECOND);
       for (; n < due; n += 1) search(n);
     }, 10);
-    const during = await pointTraffic(150, 150);
+    const during = await pointTraffic(100, 100);
     clearInterval(flood);
     await Promise.all(inFlight);
 
