@@ -6,6 +6,7 @@ import { authRoutes } from './auth/routes.js';
 import { AppError } from './errors/app-errors.js';
 import { problemMiddleware } from './errors/problem-middleware.js';
 import { healthRoutes } from './health/routes.js';
+import { rejectControlCharacters } from './http/query-text.js';
 import { requestContext } from './http/request-context.js';
 import { createRequestLog, type RequestLog } from './http/request-log.js';
 import { docsRoutes } from './openapi/routes.js';
@@ -64,6 +65,7 @@ export function createApp(
 
   app.use(requestContext(shared.log));
   app.use(problemMiddleware(deps.logger));
+  app.use(rejectControlCharacters());
   app.use(router.routes());
   app.use(
     router.allowedMethods({

@@ -5,6 +5,7 @@ import { createAuthService } from './auth/service.js';
 import type { AuthService, RequestLimiters } from './auth/types.js';
 import { createCache, type Cache } from './cache/create-cache.js';
 import type { Config } from './config/config.js';
+import { createBulkhead } from './db/bulkhead.js';
 import { connectMongo } from './db/mongo.js';
 import type { MongoReachability } from './db/reachability.js';
 import { migrate } from './db/migrations.js';
@@ -58,7 +59,10 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     if (config.ADMIN_PASSWORD !== undefined && config.ADMIN_PASSWORD !== '') {
       await auth.ensureAdmin(config.ADMIN_PASSWORD);
     }
-    const repository = createProjectsRepository(mongo.db);
+    const repository = createProjectsRepository(mongo.db, {
+      maxTimeMS: config.MONGO_MAX_TIME_MS,
+      scans: createBulkhead(config.LIST_CONCURRENCY, config.LIST_QUEUE, 'list queries'),
+    });
     const cache = config.CACHE_ENABLED
       ? await createCache({ config, db: mongo.db, mongo: mongo.reachability, metrics, logger })
       : undefined;
@@ -66,7 +70,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     const cachedReads = cache ? createCachedReads(cache, repository) : undefined;
     const projects = createProjectsService({
       repository,
-      idempotency: createIdempotencyStore(mongo.db),
+      idempotency: createIdempotencyStore(mongo.db, config.MONGO_MAX_TIME_MS),
       ...(cachedReads ? { reads: cachedReads } : {}),
     });
     return {

@@ -8,7 +8,14 @@ import {
   type Paths,
 } from '../openapi/common.js';
 import { errors } from '../openapi/problems.js';
-import { LoginBody, LoginResponse, RegisterBody, UserResponse } from './schema.js';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  LoginResponse,
+  RegisterBody,
+  UserId,
+  UserResponse,
+} from './schema.js';
 
 const TAG = 'auth';
 
@@ -54,8 +61,12 @@ export const authPaths: Paths = {
         tags: [TAG],
         summary: 'Exchange a username and password for a bearer token',
         description:
-          'An unknown username and a wrong password get the same 401. Repeated failures ' +
-          'for one username from one address, or many from one address, answer 429.',
+          'An unknown username and a wrong password get the same 401. Every attempt is ' +
+          'counted as a failure before the password is checked (and forgiven when it is ' +
+          'right): ten failures for one username from one address lock that pair for 15 ' +
+          'minutes; past ten failures a day for one username from any addresses, each ' +
+          'attempt waits a pause doubling from 1 s to 5 minutes; twenty failures in ten ' +
+          'minutes from one address pause that address. All of these answer 429 with Retry-After.',
         responses: {
           '200': {
             description: 'A token and when it expires',
@@ -82,6 +93,58 @@ export const authPaths: Paths = {
       responses: {
         '204': { description: 'Signed out' },
         '401': errors.unauthorized(),
+        '503': errors.unavailable(),
+      },
+    },
+  },
+  '/auth/password': {
+    post: withBody(
+      {
+        operationId: 'changePassword',
+        tags: [TAG],
+        summary: 'Change the password of the signed-in user',
+        description:
+          'Needs the current password, counted like a login attempt. On success every ' +
+          'other session of the user ends at once, on every replica; the session of this ' +
+          'bearer token stays valid.',
+        security: bearerAuth,
+        responses: {
+          '204': { description: 'Changed; every other session has ended' },
+          ...bodyErrors,
+          '401': errors.unauthorized(),
+          '403': problem('The current password is wrong'),
+          '429': errors.rateLimited('Too many failed attempts; retry after Retry-After seconds'),
+          '503': errors.unavailable(),
+        },
+      },
+      'PasswordChange',
+    ),
+  },
+  '/auth/users/{id}/sessions': {
+    delete: {
+      operationId: 'endUserSessions',
+      tags: [TAG],
+      summary: 'End every session of a user (admin only)',
+      description:
+        'Every token of the user stops working at once, on every replica, including ' +
+        "the caller's own when an admin ends their own sessions.",
+      security: bearerAuth,
+      parameters: [
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: 'The user id',
+          schema: UserId,
+          example: '665f1c2e9b1d4a3f8c7e6d5a',
+        },
+      ],
+      responses: {
+        '204': { description: 'Every session of the user has ended' },
+        '400': errors.badRequest('The id is not 24 lowercase hex characters'),
+        '401': errors.unauthorized(),
+        '403': problem('The caller is not an admin'),
+        '404': problem('No user has this id'),
         '503': errors.unavailable(),
       },
     },
@@ -115,6 +178,7 @@ export const authApi: ApiSection = {
   schemas: {
     Registration: RegisterBody,
     Credentials: LoginBody,
+    PasswordChange: ChangePasswordBody,
     Session: LoginResponse,
     User: UserResponse,
   },

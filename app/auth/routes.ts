@@ -3,10 +3,11 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context, Middleware, Next } from 'koa';
 import { requireMongo } from '../db/reachability.js';
 import type { Deps } from '../deps.js';
+import { ForbiddenError, ValidationError } from '../errors/app-errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
 import { currentUser, requireUser } from './require-user.js';
-import { LoginBody, RegisterBody } from './schema.js';
+import { ChangePasswordBody, LoginBody, RegisterBody } from './schema.js';
 
 /** Thin HTTP layer over the auth service: parse, call, shape the response. */
 export function authRoutes(deps: Deps): Router {
@@ -17,6 +18,7 @@ export function authRoutes(deps: Deps): Router {
   const router = new Router({ prefix: '/auth' });
   const registration = validatedBody(RegisterBody);
   const credentials = validatedBody(LoginBody);
+  const passwords = validatedBody(ChangePasswordBody);
 
   // The registration limiter runs after validation: a malformed request costs nothing,
   // a valid one costs a scrypt hash and a stored user, and only those are worth counting.
@@ -45,6 +47,19 @@ export function authRoutes(deps: Deps): Router {
     ctx.status = 204;
   });
 
+  router.post('/password', database, signedIn, jsonBody(), passwords.check, async (ctx) => {
+    await auth.changePassword(currentUser(ctx), passwords.value(ctx), ctx.ip);
+    ctx.status = 204;
+  });
+
+  router.delete('/users/:id/sessions', database, signedIn, async (ctx) => {
+    if (currentUser(ctx).role !== 'admin') {
+      throw new ForbiddenError('Only an admin may end the sessions of a user');
+    }
+    await auth.endSessions(userId(ctx));
+    ctx.status = 204;
+  });
+
   router.get('/me', signedIn, (ctx) => {
     const { id, username, role } = currentUser(ctx);
     ctx.set('Cache-Control', 'no-store');
@@ -52,6 +67,16 @@ export function authRoutes(deps: Deps): Router {
   });
 
   return router;
+}
+
+function userId(ctx: Context): string {
+  const id = (ctx.params as Record<string, string | undefined>).id ?? '';
+  if (!/^[0-9a-f]{24}$/.test(id)) {
+    throw new ValidationError('path.id: must be 24 lowercase hex characters', [
+      { path: 'path.id', message: 'must be 24 lowercase hex characters' },
+    ]);
+  }
+  return id;
 }
 
 /**

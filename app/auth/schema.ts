@@ -49,6 +49,24 @@ export const LoginBody = Type.Object(
   },
 );
 
+/** The current password is checked like a login's, so it has a login's caps, not rules. */
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 128 }),
+    newPassword: Password,
+  },
+  {
+    additionalProperties: false,
+    description: 'The current password, and the new one (12–128 characters)',
+    examples: [{ currentPassword: 'correct horse battery', newPassword: 'staple battery horse' }],
+  },
+);
+
+export const UserId = Type.String({
+  pattern: '^[0-9a-f]{24}$',
+  description: 'A user id: 24 lowercase hex characters',
+});
+
 export const UserResponse = Type.Object(
   {
     id: Type.String({ pattern: '^[0-9a-f]{24}$' }),
@@ -84,3 +102,4 @@ export const LoginResponse = Type.Object(
 
 export type RegisterBody = Static<typeof RegisterBody>;
 export type LoginBody = Static<typeof LoginBody>;
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;

@@ -2,9 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
 import type { Config } from '../config/config.js';
-import { ConflictError, UnauthorizedError } from '../errors/app-errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../errors/app-errors.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { createLoginLimiter } from '../rate-limit/limiters.js';
+import { createLoginLimiter } from '../rate-limit/login-limiter.js';
 import { createDummyHash, hashPassword, verifyPassword } from './passwords.js';
 import { createSessions } from './sessions.js';
 import type { AuthService, PublicUser } from './types.js';
@@ -35,7 +40,7 @@ export function createAuthService({
   metrics,
   logger,
 }: AuthServiceDeps): AuthService {
-  const users = createUsersRepository(db);
+  const users = createUsersRepository(db, config.MONGO_MAX_TIME_MS);
   const sessions = createSessions(
     redis,
     config.SESSION_TTL_SECONDS,
@@ -55,6 +60,24 @@ export function createAuthService({
     return user && matches ? user : undefined;
   }
 
+  /** A counted attempt (login-limiter.ts): the user when the password is right. */
+  async function checkedAttempt(
+    username: string,
+    password: string,
+    ip: string,
+  ): Promise<UserRecord | undefined> {
+    const attempt = await loginLimiter.begin(username, ip);
+    let user: UserRecord | undefined;
+    try {
+      user = await checkCredentials(username, password);
+    } catch (err) {
+      await attempt.abandon();
+      throw err;
+    }
+    if (user) await attempt.succeeded();
+    return user;
+  }
+
   return {
     async register({ username, password }) {
       if (RESERVED_USERNAMES.has(username)) {
@@ -67,14 +90,9 @@ export function createAuthService({
     },
 
     async login({ username, password }, ip) {
-      await loginLimiter.assertAllowed(username, ip);
-      const user = await checkCredentials(username, password);
-      if (!user) {
-        await loginLimiter.recordFailure(username, ip);
-        throw new UnauthorizedError(BAD_CREDENTIALS);
-      }
-      await loginLimiter.recordSuccess(username, ip);
-      return sessions.create(toPublic(user));
+      const user = await checkedAttempt(username, password, ip);
+      if (!user) throw new UnauthorizedError(BAD_CREDENTIALS);
+      return sessions.create(user.id, user.sessionEpoch);
     },
 
     async logout(token) {
@@ -85,8 +103,33 @@ export function createAuthService({
       if (token === undefined || token === '') {
         throw new UnauthorizedError('A bearer token is required');
       }
-      const { id, username, role } = await sessions.find(token);
-      return { id, username, role, token };
+      const session = await sessions.find(token);
+      // The user is read on every request: a deleted user (the admin reset), a new
+      // role or a new session generation counts from the next request, on every replica.
+      const user = await users.findById(session.userId);
+      if (user?.sessionEpoch !== session.epoch) {
+        throw new UnauthorizedError('The session was ended; sign in again');
+      }
+      return { ...toPublic(user), token };
+    },
+
+    async changePassword(signedIn, { currentPassword, newPassword }, ip) {
+      // The current password is guessed through here as through login, so it is
+      // counted the same way: a stolen token must not become a password oracle.
+      const user = await checkedAttempt(signedIn.username, currentPassword, ip);
+      if (user?.id !== signedIn.id) throw new ForbiddenError('The current password is wrong');
+      const session = await sessions.find(signedIn.token);
+      const epoch = await users.newSessionEpoch(user.id, await hashPassword(newPassword));
+      if (epoch === undefined) throw new UnauthorizedError('The session was ended; sign in again');
+      // Every session of the old generation is over; this one moves to the new.
+      await sessions.carryOver(signedIn.token, session, epoch);
+      logger.info('password changed; other sessions ended', { userId: user.id });
+    },
+
+    async endSessions(userId) {
+      const epoch = await users.newSessionEpoch(userId);
+      if (epoch === undefined) throw new NotFoundError(`No user ${userId}`);
+      logger.info('sessions ended by an admin', { userId });
     },
 
     async ensureAdmin(password) {

@@ -2,14 +2,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { UnauthorizedError, UnavailableError } from '../errors/app-errors.js';
 import { awaitReady } from '../redis/redis.js';
-import type { PublicUser, Role } from './types.js';
 
 /** 256 random bits, base64url without padding: always 43 characters. */
 const TOKEN_BYTES = 32;
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 const KEY_PREFIX = 'session:';
 
-export interface Session extends PublicUser {
+/**
+ * What Redis keeps per token: whose it is and under which of the user's session
+ * generations it was made. No name and no role: those are read from the user on each
+ * request, so a role change or a reset admin is seen at once on every replica.
+ */
+export interface Session {
+  userId: string;
+  epoch: number;
   /** RFC 3339 */
   expiresAt: string;
 }
@@ -32,9 +38,11 @@ export function tokenHash(token: string): string {
 }
 
 export interface Sessions {
-  create(user: PublicUser): Promise<{ token: string; expiresAt: string }>;
+  create(userId: string, epoch: number): Promise<{ token: string; expiresAt: string }>;
   /** The session behind a token; UnauthorizedError when there is none. */
   find(token: string): Promise<Session>;
+  /** Moves a live session to a new generation, keeping its expiry (a password change). */
+  carryOver(token: string, session: Session, epoch: number): Promise<void>;
   end(token: string): Promise<void>;
 }
 
@@ -66,14 +74,24 @@ export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs
   }
 
   return {
-    async create(user) {
+    async create(userId, epoch) {
       const token = newToken();
       const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-      const session: Session = { id: user.id, username: user.username, role: user.role, expiresAt };
+      const session: Session = { userId, epoch, expiresAt };
       await unavailableOnFailure(() =>
         redis.set(KEY_PREFIX + tokenHash(token), JSON.stringify(session), 'EX', ttlSeconds),
       );
       return { token, expiresAt };
+    },
+
+    async carryOver(token, session, epoch) {
+      const leftMs = Date.parse(session.expiresAt) - Date.now();
+      if (leftMs <= 0) return;
+      const moved: Session = { ...session, epoch };
+      await unavailableOnFailure(() =>
+        // XX: a session signed out meanwhile stays signed out.
+        redis.set(KEY_PREFIX + tokenHash(token), JSON.stringify(moved), 'PX', leftMs, 'XX'),
+      );
     },
 
     async find(token) {
@@ -97,15 +115,19 @@ export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs
 
 function parseSession(stored: string): Session | undefined {
   try {
-    const value = JSON.parse(stored) as Partial<Record<keyof Session, unknown>>;
-    const { id, username, role, expiresAt } = value;
+    const value = JSON.parse(stored) as Record<string, unknown>;
+    // Sessions made before generations existed hold `id` (and a role, now ignored):
+    // they belong to generation 0, which is every user's until its first change.
+    const userId = value.userId ?? value.id;
+    const epoch = value.epoch ?? 0;
+    const { expiresAt } = value;
     if (
-      typeof id === 'string' &&
-      typeof username === 'string' &&
-      (role === 'member' || role === 'admin') &&
+      typeof userId === 'string' &&
+      typeof epoch === 'number' &&
+      Number.isSafeInteger(epoch) &&
       typeof expiresAt === 'string'
     ) {
-      return { id, username, role: role satisfies Role, expiresAt };
+      return { userId, epoch, expiresAt };
     }
   } catch {
     // An unreadable entry is treated like a missing one: the client signs in again.

@@ -23,6 +23,17 @@ export interface AuthService {
   logout(token: string): Promise<void>;
   /** The user behind a bearer token; 401 when missing, malformed, expired or logged out. */
   authenticate(token: string | undefined): Promise<PublicUser & { token: string }>;
+  /**
+   * 403 when the current password is wrong; ends every other session of the user, on
+   * every replica at once; the session of `signedIn.token` stays.
+   */
+  changePassword(
+    signedIn: PublicUser & { token: string },
+    input: { currentPassword: string; newPassword: string },
+    ip: string,
+  ): Promise<void>;
+  /** Ends every session of the user (404 when there is none), on every replica at once. */
+  endSessions(userId: string): Promise<void>;
   /** Creates user `admin` with this password unless it exists; safe to race. */
   ensureAdmin(password: string): Promise<void>;
 }

@@ -67,6 +67,25 @@ const spec = {
     default: 2000,
     desc: 'How often the driver checks MongoDB; a silent (vanished) MongoDB is noticed within this plus MONGO_TIMEOUT_MS',
   }),
+  MONGO_MAX_TIME_MS: positiveInt({
+    // Ten times the slowest query a healthy replica runs (a `q` search over 3,000
+    // projects, tens of ms on FerretDB) and well under nginx's 15 s: a query past it
+    // is a scan nobody will wait for, and the server stops it and frees its slot.
+    default: 3000,
+    desc: 'Server-side time limit (maxTimeMS) of every MongoDB query and write the app sends; past it, 503',
+  }),
+  LIST_CONCURRENCY: positiveInt({
+    // 4 of the driver's 20 pooled connections: by-id reads, writes and sign-ins keep
+    // the other 16, and on 2 cores 4 scans at once already keep MongoDB busy.
+    default: 4,
+    desc: 'Uncached list pages and stats (they scan) one replica runs against MongoDB at once',
+  }),
+  LIST_QUEUE: positiveInt({
+    // A short burst (a page that loads two lists) waits one scan; a flood is refused
+    // at once instead of holding sockets until nginx gives up.
+    default: 4,
+    desc: 'Uncached list pages and stats that may wait for a slot; past it, a 503 with Retry-After at once',
+  }),
   REDIS_TIMEOUT_MS: positiveInt({
     default: 300,
     desc: 'How long a Redis command may take before it is treated as failed',

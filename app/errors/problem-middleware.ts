@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
-import { MongoError } from 'mongodb';
+import { MongoError, MongoServerError } from 'mongodb';
 import type { Logger } from 'winston';
-import { AppError, UnavailableError } from './app-errors.js';
+import { AppError, OverloadedError, UnavailableError } from './app-errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://groundwork.dev/problems/';
 
@@ -75,10 +75,19 @@ function toProblem(
   };
 }
 
-/** Driver errors that mean "MongoDB is unreachable" are a 503, not a bug. */
+// MongoDB's MaxTimeMSExpired: the query ran out of MONGO_MAX_TIME_MS.
+const MAX_TIME_EXPIRED = 50;
+
+/**
+ * Driver errors that mean "MongoDB is unreachable" are a 503, not a bug; so is a query
+ * stopped by its time limit, which is the server protecting itself from that query.
+ */
 function asAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   if (err instanceof MongoError && isConnectivityError(err)) return new UnavailableError();
+  if (err instanceof MongoServerError && err.code === MAX_TIME_EXPIRED) {
+    return new OverloadedError('The query took too long; retry shortly or narrow it');
+  }
   return undefined;
 }
 

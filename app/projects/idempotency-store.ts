@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ObjectId, type Db } from 'mongodb';
+import { timeLimit } from '../db/time-limit.js';
 import type { Project } from './schema.js';
 
 /**
@@ -53,8 +54,9 @@ interface IdempotencyDoc extends Omit<IdempotencyRecord, 'id' | 'projectId'> {
 const DUPLICATE_KEY = 11000;
 
 /** MongoDB access for idempotency records; plain objects in and out. */
-export function createIdempotencyStore(db: Db) {
+export function createIdempotencyStore(db: Db, maxTimeMS = 0) {
   const collection = db.collection<IdempotencyDoc>(IDEMPOTENCY_COLLECTION);
+  const timed = timeLimit(maxTimeMS);
 
   return {
     /** Claims the key for a new attempt, or returns undefined when it is taken. */
@@ -73,7 +75,7 @@ export function createIdempotencyStore(db: Db) {
         expiresAt: new Date(now + RETENTION_MS),
       };
       try {
-        await collection.insertOne(doc);
+        await collection.insertOne(doc, timed);
         return toRecord(doc);
       } catch (err) {
         if (isDuplicateKey(err)) return undefined;
@@ -84,7 +86,7 @@ export function createIdempotencyStore(db: Db) {
     async find(
       scope: Omit<IdempotencyScope, 'fingerprint'>,
     ): Promise<IdempotencyRecord | undefined> {
-      const doc = await collection.findOne({ _id: idOf(scope) });
+      const doc = await collection.findOne({ _id: idOf(scope) }, timed);
       return doc ? toRecord(doc) : undefined;
     },
 
@@ -106,7 +108,7 @@ export function createIdempotencyStore(db: Db) {
           leaseUntil: { $lte: new Date(now) },
         },
         { $set: { owner: randomUUID(), leaseUntil: new Date(now + leaseMs) } },
-        { returnDocument: 'after' },
+        { returnDocument: 'after', ...timed },
       );
       return doc ? toRecord(doc) : undefined;
     },
@@ -116,6 +118,7 @@ export function createIdempotencyStore(db: Db) {
       await collection.updateOne(
         { _id: record.id, state: 'pending' },
         { $set: { state: 'done', project } },
+        timed,
       );
     },
 
@@ -124,17 +127,21 @@ export function createIdempotencyStore(db: Db) {
       await collection.updateOne(
         { _id: record.id, state: 'pending', owner: record.owner },
         { $set: { leaseUntil: new Date(0) } },
+        timed,
       );
     },
 
     /** Deletes one record past its retention, unless it was replaced meanwhile. */
     async forget(record: IdempotencyRecord): Promise<void> {
-      await collection.deleteOne({ _id: record.id, expiresAt: record.expiresAt });
+      await collection.deleteOne({ _id: record.id, expiresAt: record.expiresAt }, timed);
     },
 
     /** Deletes every record past its retention (FerretDB 1.24 has no TTL index). */
     async sweep(): Promise<number> {
-      const { deletedCount } = await collection.deleteMany({ expiresAt: { $lte: new Date() } });
+      const { deletedCount } = await collection.deleteMany(
+        { expiresAt: { $lte: new Date() } },
+        timed,
+      );
       return deletedCount;
     },
   };

@@ -36,8 +36,11 @@ const etag = {
 };
 const project = jsonContent(schemaRef('Project'));
 const readErrors = {
+  '400': errors.badRequest('A malformed id, or a query parameter that breaks its rules'),
   '429': errors.rateLimited(),
-  '503': errors.unavailable('MongoDB is unavailable and nothing is cached'),
+  '503': errors.unavailable(
+    'MongoDB is unavailable and nothing is cached, or too many uncached list queries are running',
+  ),
 };
 const writeErrors = {
   '400': errors.badRequest(),
@@ -86,8 +89,8 @@ export const projectsApi: ApiSection = {
             headers: xCache,
             content: jsonContent(schemaRef('ProjectPage')),
           },
-          '400': errors.badRequest('Invalid query, or a cursor from another query'),
           ...readErrors,
+          '400': errors.badRequest('Invalid query, or a cursor from another query'),
         },
       },
       post: {
@@ -167,9 +170,9 @@ export const projectsApi: ApiSection = {
         responses: {
           '200': { description: 'The project', headers: { ...xCache, ...etag }, content: project },
           '304': { description: 'Not modified: the copy you hold is current', headers: etag },
+          ...readErrors,
           '400': errors.badRequest('The id is not 24 hex characters'),
           '404': problem('No such project'),
-          ...readErrors,
         },
       },
       patch: {

@@ -1,4 +1,6 @@
 import { Long, ObjectId, type Db, type Filter, type Sort as MongoSort } from 'mongodb';
+import type { Bulkhead } from '../db/bulkhead.js';
+import { timeLimit } from '../db/time-limit.js';
 import type { CursorPosition } from './cursor.js';
 import { fromCents } from './money.js';
 import { STATUSES, type Project, type ProjectStats, type Sort, type Status } from './schema.js';
@@ -57,9 +59,25 @@ const SORT_FIELDS: Record<
   name: { field: 'nameLower', direction: 1 },
 };
 
+/** How much database work one call may cause. */
+export interface RepositoryLimits {
+  /** Server-side time limit of every operation (MONGO_MAX_TIME_MS). */
+  maxTimeMS: number;
+  /**
+   * Where list pages and stats run: they scan (a `q` search always does), so they get
+   * a few slots of their own and by-id reads and writes never wait behind them.
+   */
+  scans?: Bulkhead;
+}
+
+const NO_LIMITS: RepositoryLimits = { maxTimeMS: 0 };
+
 /** MongoDB access for projects; takes and returns plain API-shaped objects. */
-export function createProjectsRepository(db: Db) {
+export function createProjectsRepository(db: Db, limits: RepositoryLimits = NO_LIMITS) {
   const collection = db.collection<ProjectDoc>('projects');
+  const timed = timeLimit(limits.maxTimeMS);
+  const scan = <T>(work: () => Promise<T>): Promise<T> =>
+    limits.scans ? limits.scans.run(work) : work();
 
   return {
     /** `id` is given when an idempotent create chose it beforehand. */
@@ -75,12 +93,12 @@ export function createProjectsRepository(db: Db) {
         createdBy,
         version: 1,
       };
-      await collection.insertOne(doc);
+      await collection.insertOne(doc, timed);
       return toProject(doc);
     },
 
     async findById(id: string): Promise<Project | undefined> {
-      const doc = await collection.findOne({ _id: new ObjectId(id) });
+      const doc = await collection.findOne({ _id: new ObjectId(id) }, timed);
       return doc ? toProject(doc) : undefined;
     },
 
@@ -106,13 +124,13 @@ export function createProjectsRepository(db: Db) {
       const doc = await collection.findOneAndUpdate(
         { _id: new ObjectId(id), version: expectedVersion },
         update,
-        { returnDocument: 'after' },
+        { returnDocument: 'after', ...timed },
       );
       return doc ? toProject(doc) : undefined;
     },
 
     async remove(id: string): Promise<boolean> {
-      const { deletedCount } = await collection.deleteOne({ _id: new ObjectId(id) });
+      const { deletedCount } = await collection.deleteOne({ _id: new ObjectId(id) }, timed);
       return deletedCount === 1;
     },
 
@@ -122,11 +140,13 @@ export function createProjectsRepository(db: Db) {
       const conditions: Filter<ProjectDoc>[] = [toMongoFilter(filter)];
       if (after) conditions.push(afterPosition(field, direction, after));
       const mongoSort: MongoSort = { [field]: direction, _id: direction };
-      const docs = await collection
-        .find({ $and: conditions })
-        .sort(mongoSort)
-        .limit(limit + 1)
-        .toArray();
+      const docs = await scan(() =>
+        collection
+          .find({ $and: conditions }, timed)
+          .sort(mongoSort)
+          .limit(limit + 1)
+          .toArray(),
+      );
       const page = docs.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -138,16 +158,18 @@ export function createProjectsRepository(db: Db) {
     async stats(): Promise<ProjectStats> {
       // FerretDB 1.24 answers `{$sum: 1}` with 0, so counts come from countDocuments;
       // budget sums are int64 and read as BigInt so no total passes through a double
-      // until the very end.
-      const [sums, ...counts] = await Promise.all([
-        collection
-          .aggregate<{ _id: Status; cents: bigint | number }>(
-            [{ $group: { _id: '$status', cents: { $sum: '$budgetCents' } } }],
-            { useBigInt64: true },
-          )
-          .toArray(),
-        ...STATUSES.map((status) => collection.countDocuments({ status })),
-      ]);
+      // until the very end. One slot of the bulkhead for the five commands.
+      const [sums, ...counts] = await scan(() =>
+        Promise.all([
+          collection
+            .aggregate<{ _id: Status; cents: bigint | number }>(
+              [{ $group: { _id: '$status', cents: { $sum: '$budgetCents' } } }],
+              { useBigInt64: true, ...timed },
+            )
+            .toArray(),
+          ...STATUSES.map((status) => collection.countDocuments({ status }, timed)),
+        ]),
+      );
       const centsBy = new Map(sums.map((s) => [s._id, BigInt(s.cents)]));
       const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, counts[i] ?? 0]));
       const budgetBy = Object.fromEntries(

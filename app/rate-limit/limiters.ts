@@ -3,18 +3,20 @@ import type { Context, Middleware, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { PublicUser, RequestLimiters } from '../auth/types.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { consumeOrThrow, rateLimited, type NamedLimiter } from './consume.js';
+import { consumeOrThrow, type NamedLimiter } from './consume.js';
 
-const MINUTE = 60;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+export const MINUTE = 60;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
 
-interface LimitSpec {
+export interface LimitSpec {
   /** Metric label and Redis key prefix. */
   name: string;
   points: number;
   /** Window in seconds. */
   duration: number;
+  /** Once past `points`, refuse for this many seconds (instead of the rest of the window). */
+  blockDuration?: number;
 }
 
 // One write a second, sustained for a minute, is more than a person clicking through a
@@ -29,41 +31,27 @@ export const WRITES_PER_IP: LimitSpec = { name: 'writes_ip', points: 120, durati
 // keeps a script from minting accounts (each costs a scrypt hash and a stored user).
 export const REGISTRATIONS_PER_IP: LimitSpec = { name: 'register_ip', points: 10, duration: HOUR };
 
-// Ten wrong passwords in a row for one name from one address is a forgotten password
-// or a guesser; either way a 15-minute pause costs a person little and a guesser a lot.
-// Failures are remembered for a day and forgotten on the first successful sign-in.
-export const LOGIN_FAILURES_PER_USERNAME_IP: LimitSpec = {
-  name: 'login_username_ip',
-  points: 10,
-  duration: DAY,
-};
-export const LOGIN_LOCKOUT_SECONDS = 15 * MINUTE;
-
-// A hundred failures a day from one address, across any names, is nobody's typing:
-// it is a script trying many accounts, and it waits for the day's window to end.
-export const LOGIN_FAILURES_PER_IP: LimitSpec = { name: 'login_ip', points: 100, duration: DAY };
-
 /**
  * A limiter shared by every replica through Redis. When Redis is down (or not yet
  * connected) it answers from this replica's memory instead of failing the request:
  * limits then hold per replica rather than across the stack, which is the better
  * failure than either no limits or no service.
  */
-function sharedLimiter(redis: Redis, spec: LimitSpec, scale: number): NamedLimiter {
+export function sharedLimiter(redis: Redis, spec: LimitSpec, scale: number): NamedLimiter {
   const keyPrefix = `rl:${spec.name}`;
   const points = Math.max(1, Math.round(spec.points * scale));
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
+  const rules = {
     keyPrefix,
     points,
     duration: spec.duration,
+    ...(spec.blockDuration !== undefined ? { blockDuration: spec.blockDuration } : {}),
+  };
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    ...rules,
     // Go straight to the insurance limiter instead of waiting for a command to fail.
     rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({
-      keyPrefix,
-      points,
-      duration: spec.duration,
-    }),
+    insuranceLimiter: new RateLimiterMemory(rules),
   });
   return { name: spec.name, limiter };
 }
@@ -91,46 +79,4 @@ export function createLimiters({ redis, metrics, scale = 1 }: LimiterDeps): Requ
       await next();
     },
   } satisfies Record<keyof RequestLimiters, Middleware>;
-}
-
-/** Brute-force protection for login; used by the auth service around each attempt. */
-export interface LoginLimiter {
-  /** Throws a 429 while this username+IP or this IP may not try again. */
-  assertAllowed(username: string, ip: string): Promise<void>;
-  /** Counts a failed attempt; locks username+IP out once it reaches its limit. */
-  recordFailure(username: string, ip: string): Promise<void>;
-  /** A successful sign-in forgets the consecutive failures. */
-  recordSuccess(username: string, ip: string): Promise<void>;
-}
-
-export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): LoginLimiter {
-  const consecutive = sharedLimiter(redis, LOGIN_FAILURES_PER_USERNAME_IP, scale);
-  const daily = sharedLimiter(redis, LOGIN_FAILURES_PER_IP, scale);
-  // JSON keeps "a_b" + "c" and "a" + "b_c" apart whatever characters a name holds.
-  const pairKey = (username: string, ip: string) => JSON.stringify([username, ip]);
-
-  return {
-    async assertAllowed(username, ip) {
-      // Checked before the password, so a locked-out guesser learns nothing more.
-      for (const [{ name, limiter }, key] of [
-        [consecutive, pairKey(username, ip)],
-        [daily, ip],
-      ] as const) {
-        const state = await limiter.get(key);
-        if (state && state.consumedPoints >= limiter.points) {
-          throw rateLimited(name, state.msBeforeNext, metrics);
-        }
-      }
-    },
-    async recordFailure(username, ip) {
-      const key = pairKey(username, ip);
-      const state = await consumeOrThrow(consecutive, key, metrics);
-      // block() replaces the day-long failure count with a lock of its own length.
-      if (state.remainingPoints === 0) await consecutive.limiter.block(key, LOGIN_LOCKOUT_SECONDS);
-      await consumeOrThrow(daily, ip, metrics);
-    },
-    async recordSuccess(username, ip) {
-      await consecutive.limiter.delete(pairKey(username, ip));
-    },
-  };
 }

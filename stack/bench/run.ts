@@ -110,7 +110,9 @@ async function body(url: string): Promise<{ status: number; text: string }> {
     get(url, { rejectUnauthorized: false }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text }); });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, text });
+      });
     }).on('error', reject);
   });
 }

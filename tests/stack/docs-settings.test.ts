@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../app/config/config.js';
 import * as limits from '../../app/rate-limit/limiters.js';
+import * as login from '../../app/rate-limit/login-limiter.js';
 import { firstDeployValue, readStack, ROOT, seconds, service } from './stack-file.js';
 
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -79,10 +80,18 @@ const CLAIMS: { doc: string; says: RegExp; actual: string[] }[] = [
   },
   {
     doc: 'README.md',
-    says: /login failures \((\d+) in a row per username\+IP, (\d+) a\s+day per IP\)/g,
+    says: /(\d+) failures for one username from one address lock that pair for (\d+) minutes/g,
     actual: [
-      String(limits.LOGIN_FAILURES_PER_USERNAME_IP.points),
-      String(limits.LOGIN_FAILURES_PER_IP.points),
+      String(login.LOGIN_FAILURES_PER_USERNAME_IP.points),
+      String(login.LOGIN_LOCKOUT_SECONDS / 60),
+    ],
+  },
+  {
+    doc: 'README.md',
+    says: /per address, across names: (\d+) failures in (\d+) minutes/g,
+    actual: [
+      String(login.LOGIN_FAILURES_PER_IP.points),
+      String(login.LOGIN_FAILURES_PER_IP.duration / 60),
     ],
   },
   {

@@ -125,7 +125,7 @@ describe('docker-stack.yml', () => {
         internal: true,
         driver_opts: { encrypted: 'true' },
       });
-      for (const network of web.networks as string[]) {
+      for (const network of web.networks!) {
         expect(stack.networks[network], network).to.include({ internal: true });
       }
     });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import {
   LOGIN_FAILURES_PER_USERNAME_IP,
   LOGIN_LOCKOUT_SECONDS,
-} from '../../../app/rate-limit/limiters.js';
+} from '../../../app/rate-limit/login-limiter.js';
 import { ADMIN_PASSWORD, resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 

@@ -174,4 +174,20 @@ describe('projects: bad input', () => {
       expectProblem(await call(app.url, `/projects?${query}`), 400);
     });
   }
+
+  const controlQueries: [string, string, string][] = [
+    ['a NUL in q', '/projects?q=Dep%00ot', 'query.q'],
+    ['a newline in q', '/projects?q=Dep%0Aot', 'query.q'],
+    ['a DEL in status', '/projects?status=planning%7F', 'query.status'],
+    ['a tab in a cursor', '/projects?cursor=%09', 'query.cursor'],
+    ['a NUL in a parameter name', '/projects?q%00=x', 'query.q\\u0000'],
+    ['a NUL on a by-id read', `/projects/ID?x=%00`, 'query.x'],
+    ['an escape on the stats', '/projects/stats?v=%1B', 'query.v'],
+  ];
+  for (const [what, path, named] of controlQueries) {
+    it(`when a query has ${what}, then 400 naming ${named} before any database work`, async () => {
+      const problem = expectProblem(await call(app.url, path.replace('ID', existingId)), 400);
+      expect(problem.errors?.map((e) => e.path)).to.deep.equal([named]);
+    });
+  }
 });
