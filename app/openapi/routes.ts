@@ -12,9 +12,12 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'swagger-ui-bundle.js': { file: 'swagger-ui-bundle.js', type: 'application/javascript' },
 };
 
+// The empty icon: a browser would otherwise ask for /favicon.ico and log its 404 as a
+// console error (tests/e2e/edge-https opens /docs in Chromium).
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>groundwork API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>

@@ -268,6 +268,9 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
         if (m.type() === 'error') errors.push(`console: ${m.text()}`);
       });
       page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400) errors.push(`response: ${r.status()} ${r.url()}`);
+      });
       page.on('requestfailed', (r) =>
         errors.push(`request: ${r.url()} ${r.failure()?.errorText ?? ''}`),
       );

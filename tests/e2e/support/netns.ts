@@ -50,7 +50,14 @@ async function createBridge(): Promise<void> {
   await ip('link', 'add', BRIDGE, 'type', 'bridge');
   await ip('addr', 'add', `${BRIDGE_IP}/24`, 'dev', BRIDGE);
   await ip('link', 'set', BRIDGE, 'up');
+  // Docker sets the FORWARD policy to DROP and makes bridged traffic pass iptables
+  // (br_netfilter): without this, hosts on the bridge reach the host but not each other
+  // (a client and the balancer host in front of the stack).
+  await sh('iptables', ['-I', ...FORWARD_RULE]);
 }
+
+/** The iptables rule that lets hosts on the bridge reach each other. */
+const FORWARD_RULE = ['FORWARD', '-i', BRIDGE, '-o', BRIDGE, '-j', 'ACCEPT'];
 
 async function createHost(n: number): Promise<TestHost> {
   const host = { name: `${PREFIX}${n}`, ip: `${SUBNET}.${n}` };
@@ -97,6 +104,13 @@ function removeHostsAndBridge(): void {
     execFileSync('ip', ['link', 'del', BRIDGE], { stdio: 'ignore' });
   } catch {
     // no bridge: nothing to remove
+  }
+  for (let i = 0; i < 10; i += 1) {
+    try {
+      execFileSync('iptables', ['-D', ...FORWARD_RULE], { stdio: 'ignore' });
+    } catch {
+      break; // no such rule left
+    }
   }
 }
 
