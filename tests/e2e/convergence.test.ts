@@ -34,7 +34,7 @@ describe('e2e swarm: make swarm converges', () => {
         const health = await docker('inspect', '-f', HEALTH, id);
         // nginx and the monitoring services have no healthcheck: Swarm counts them
         // running once their process is (alerts.test.ts checks that they answer).
-        const checked = ['web', 'redis', 'mongo'].includes(name);
+        const checked = ['web', 'redis', 'cache', 'mongo'].includes(name);
         expect(health.trim(), `${name} container ${id}`).to.equal(checked ? 'healthy' : 'none');
       }
     }
