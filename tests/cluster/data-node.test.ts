@@ -127,6 +127,12 @@ describe('the cluster when the data node dies (make cluster)', function () {
       `      writes acknowledged again ${((Date.now() - back) / 1000).toFixed(1)} s after node 1 started`,
     );
     cluster.via = 1;
+    // Node 1's nginx starts again only once tasks.web resolves there
+    // (stack/swarm/nginx-entrypoint.sh); until then its port resets connections.
+    await waitFor("node 1's nginx answers again", 120000, async () => {
+      const reply = await fetch(`${cluster.url}/version`);
+      return reply.status === 200 ? true : undefined;
+    });
 
     // A write that nginx sent to node 1's own web replica as it died has no answer but
     // nginx's 502/504: the client cannot know whether it was done, so it retries it
