@@ -3,16 +3,10 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { launchChromium } from './support/browser.js';
-import { Client, paced } from './support/client.js';
+import { Client, pacedOutcomes, REFUSED_OR_RESET } from './support/client.js';
 import { e2eUsers } from './support/checks.js';
 import { docker, sh, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
 import { fingerprint, handshake, spkiHash, TestCa, type Pair } from './support/tls.js';
-
-interface Outcome {
-  at: number;
-  status?: number;
-  error?: string;
-}
 
 /** One HTTP/2 request on `session`: status, headers and the body as text. */
 function h2get(
@@ -199,18 +193,10 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
     this.timeout(240000);
     const next = ca.issue(names);
     const client = new Client(swarm.httpsUrl, '127.0.0.1', ca.pem);
-    const started = Date.now();
     let tookMs = 0;
     try {
       const [outcomes, result] = await Promise.all([
-        paced(15, 40000, async (): Promise<Outcome> => {
-          const at = Date.now() - started;
-          try {
-            return { at, status: (await client.call('/version')).status };
-          } catch (err) {
-            return { at, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
-          }
-        }),
+        pacedOutcomes(client, 15, 40000),
         (async () => {
           await new Promise((done) => setTimeout(done, 3000));
           const t0 = Date.now();
@@ -225,8 +211,7 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
         `      make tls under load: ${(tookMs / 1000).toFixed(1)} s; ${outcomes.length} requests, ${failed.length} failed ` +
           `(${[...new Set(failed.map((o) => o.error ?? o.status))].join(', ')})`,
       );
-      for (const o of failed)
-        expect(o.error, JSON.stringify(o)).to.match(/ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/);
+      for (const o of failed) expect(o.error, JSON.stringify(o)).to.match(REFUSED_OR_RESET);
       expect(outcomes.at(-1)!.status, 'serving again at the end').to.equal(200);
       expect(await served()).to.equal(fingerprint(next.pem));
       installed = next;

@@ -124,3 +124,34 @@ export async function paced<T>(
   }
   return Promise.all(pending);
 }
+
+/** One request of a steady load: when it left (ms from the start), its status or error. */
+export interface Outcome {
+  at: number;
+  status?: number;
+  error?: string;
+}
+
+/**
+ * GET `path` at `rps` for `durationMs` through `client`, recording each outcome
+ * instead of throwing: the load the nginx-replacing tests run while nginx goes away.
+ */
+export function pacedOutcomes(
+  client: Client,
+  rps: number,
+  durationMs: number,
+  path = '/version',
+): Promise<Outcome[]> {
+  const started = Date.now();
+  return paced(rps, durationMs, async (): Promise<Outcome> => {
+    const at = Date.now() - started;
+    try {
+      return { at, status: (await client.call(path)).status };
+    } catch (err) {
+      return { at, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+    }
+  });
+}
+
+/** Connection-level failures only: what a client sees while no nginx listens. */
+export const REFUSED_OR_RESET = /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/;
