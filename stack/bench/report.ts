@@ -42,6 +42,11 @@ export async function writeReport(dir: string, report: Report): Promise<void> {
   );
 }
 
+/** h2load reports no percentiles (stack/bench/wrk.ts): its rows show a dash. */
+function ms(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : '–';
+}
+
 function table({ rows, settings }: Report): string[] {
   const cached = byKey(rows, 'groundwork');
   return [
@@ -53,8 +58,8 @@ function table({ rows, settings }: Report): string[] {
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${r.rps.toFixed(0)} | ${r.rounds.map((v) => v.toFixed(0)).join(' ')} | ${r.p50Ms.toFixed(2)} | ` +
-        `${r.p99Ms.toFixed(2)} | ${r.cpuUs.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${(cached.rps / r.rps).toFixed(2)}× | ${r.errors} |`,
+        `| ${r.label} | ${r.rps.toFixed(0)} | ${r.rounds.map((v) => v.toFixed(0)).join(' ')} | ${ms(r.p50Ms)} | ` +
+        `${ms(r.p99Ms)} | ${r.cpuUs.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${(cached.rps / r.rps).toFixed(2)}× | ${r.errors} |`,
     ),
   ];
 }

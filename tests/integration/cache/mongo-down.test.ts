@@ -5,13 +5,13 @@ import { call, expectProblem } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
 import {
   createProject,
-  percentile,
   signUpFrom,
   startReplicas,
   stopReplicas,
   loadLoop,
   type Sample,
 } from './support.js';
+import { percentile } from '../../support/latency.js';
 
 const IP = '10.6.0.1';
 // Short TTLs so that cached entries are past them when MongoDB goes away: what is

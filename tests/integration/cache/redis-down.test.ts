@@ -8,12 +8,12 @@ import { testServers } from '../../support/root-hooks.js';
 import {
   createProject,
   loadLoop,
-  percentile,
   signUpFrom,
   startReplicas,
   stopReplicas,
   type Sample,
 } from './support.js';
+import { percentile } from '../../support/latency.js';
 
 // CACHE_REDIS_TIMEOUT_MS (100) plus a generous margin for a MongoDB read on a loaded,
 // shared test machine: no request may wait anywhere near a Redis outage.
