@@ -86,6 +86,16 @@ const spec = {
     default: 4,
     desc: 'Uncached list pages and stats that may wait for a slot; past it, a 503 with Retry-After at once',
   }),
+  MAX_IN_FLIGHT: positiveInt({
+    // PLACEHOLDER: argued from the overload test's figures (README "Capacity").
+    default: 32,
+    desc: 'Requests past the cached fast path one replica works on at once; past it, a 503 with Retry-After at once (0: no cap)',
+  }),
+  MAX_EVENT_LOOP_DELAY_MS: positiveInt({
+    // PLACEHOLDER: argued from the overload test's figures (README "Capacity").
+    default: 50,
+    desc: 'Event-loop delay (mean over 100 ms) past which a replica refuses new requests with a 503 at once (0: never)',
+  }),
   REDIS_TIMEOUT_MS: positiveInt({
     default: 300,
     desc: 'How long a Redis command may take before it is treated as failed',

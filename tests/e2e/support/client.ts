@@ -20,7 +20,7 @@ export interface CallOptions {
 /**
  * One client address: requests leave from `ip` (any of 127.0.0.0/8 is this host), so
  * nginx and the app see it as a client of its own. Connections are kept alive and
- * reused, as browsers and API clients do; nothing is retried. An https:// base is
+ * reused, as browsers and API clients do (`maxSockets` at once); nothing is retried. An https:// base is
  * spoken over TLS (HTTP/1.1), trusting only `ca` (PEM) when given.
  */
 export class Client {
@@ -31,8 +31,9 @@ export class Client {
     readonly base: string,
     readonly ip: string,
     ca?: string,
+    maxSockets = 8,
   ) {
-    const options = { keepAlive: true, maxSockets: 8, localAddress: ip };
+    const options = { keepAlive: true, maxSockets, localAddress: ip };
     const tls = base.startsWith('https:');
     this.agent = tls
       ? new HttpsAgent({ ...options, ...(ca === undefined ? {} : { ca }) })
