@@ -30,6 +30,7 @@ export function createHandler(deps: Deps): { handle: Handler; close(): void } {
   const koa = createApp(deps, { log, lists }).callback();
   const limits = {
     maxInFlight: config.MAX_IN_FLIGHT,
+    latencyTargetMs: config.LATENCY_TARGET_MS,
     maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,
     trustProxy: config.TRUST_PROXY,
   };

@@ -89,7 +89,12 @@ const spec = {
   MAX_IN_FLIGHT: positiveInt({
     // PLACEHOLDER: argued from the overload test's figures (README "Capacity").
     default: 32,
-    desc: 'Requests past the cached fast path one replica works on at once; past it, a 503 with Retry-After at once (0: no cap)',
+    desc: 'At most this many requests past the cached fast path one replica works on at once; past its limit, a 503 with Retry-After at once (0: no cap)',
+  }),
+  LATENCY_TARGET_MS: positiveInt({
+    // PLACEHOLDER: argued from the overload test's figures (README "Capacity").
+    default: 500,
+    desc: 'Answers slower than this lower the in-flight limit below MAX_IN_FLIGHT; faster ones raise it back (0: it stays at MAX_IN_FLIGHT)',
   }),
   MAX_EVENT_LOOP_DELAY_MS: positiveInt({
     // PLACEHOLDER: argued from the overload test's figures (README "Capacity").

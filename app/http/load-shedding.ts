@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { OverloadedError } from '../errors/app-errors.js';
 import { PROBLEM_TYPE_BASE } from '../errors/problem-middleware.js';
+import { createAdaptiveLimit } from './adaptive-limit.js';
 import { clientAddress, requestIdFrom, type RequestLog } from './request-log.js';
 
 export interface SheddingLimits {
-  /** Requests this replica may work on at once; past it, new ones are refused (0: no cap). */
+  /** Requests this replica may work on at once, at most; past it, new ones are refused (0: no cap). */
   maxInFlight: number;
+  /** Answers slower than this lower the in-flight limit below maxInFlight (0: it stays there). */
+  latencyTargetMs: number;
   /** Event-loop delay (ms, sampleEventLoopDelay's) past which new ones are refused (0: never). */
   maxEventLoopDelayMs: number;
   trustProxy: boolean;
@@ -15,8 +18,9 @@ export interface SheddingLimits {
 /** Refuses the request with a 503 (and returns true), or counts it in until its response closes. */
 export interface LoadShedder {
   refuse(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Requests admitted and not yet answered. */
+  /** Requests admitted and not yet answered, and how many may be now. */
   inFlight(): number;
+  limit(): number;
 }
 
 // Swarm's healthcheck and Prometheus must still hear a busy replica: refusing them would
@@ -25,12 +29,13 @@ const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Past capacity a replica answers the excess at once instead of queueing it until nginx
- * gives up: a request that finds `maxInFlight` others being worked on, or the event loop
- * late by more than `maxEventLoopDelayMs`, gets a 503 problem with `Retry-After: 1`
- * before any of its work starts. The two signals catch the two ways this replica falls
- * behind: waiting on MongoDB and Redis (requests pile up in flight) and running out of
- * CPU (every callback, answers included, starts late). The refusal is a fixed buffer
- * written without Koa, so it costs a small fraction of what serving would.
+ * gives up: a request that finds the in-flight limit reached (at most `maxInFlight`,
+ * lowered while answers take longer than `latencyTargetMs`: adaptive-limit.ts), or the
+ * event loop late by more than `maxEventLoopDelayMs`, gets a 503 problem with
+ * `Retry-After: 1` before any of its work starts. The signals catch the two ways a
+ * replica falls behind: waiting on MongoDB and Redis (answers slow down, requests pile
+ * up in flight) and running out of CPU (every callback starts late). The refusal is a
+ * fixed buffer written without Koa, so it costs a small fraction of what serving would.
  */
 export function createLoadShedder(
   limits: SheddingLimits,
@@ -38,16 +43,23 @@ export function createLoadShedder(
   eventLoopDelayMs: () => number,
 ): LoadShedder {
   let inFlight = 0;
+  const target = limits.latencyTargetMs > 0 ? limits.latencyTargetMs : Infinity;
+  const limit = createAdaptiveLimit(limits.maxInFlight, target);
   const overloaded = () =>
-    (limits.maxInFlight > 0 && inFlight >= limits.maxInFlight) ||
+    (limits.maxInFlight > 0 && inFlight >= limit.current()) ||
     (limits.maxEventLoopDelayMs > 0 && eventLoopDelayMs() > limits.maxEventLoopDelayMs);
 
   return {
     refuse(req, res) {
       if (EXEMPT.has(req.url ?? '')) return false;
       if (!overloaded()) {
+        const admitted = performance.now();
         inFlight += 1;
-        res.once('close', () => (inFlight -= 1));
+        res.once('close', () => {
+          inFlight -= 1;
+          const now = performance.now();
+          limit.observe(now - admitted, now);
+        });
         return false;
       }
       const started = process.hrtime.bigint();
@@ -67,6 +79,7 @@ export function createLoadShedder(
       return true;
     },
     inFlight: () => inFlight,
+    limit: () => limit.current(),
   };
 }
 

@@ -68,7 +68,12 @@ describe('e2e swarm: past capacity, through nginx from many client addresses', (
     const recoveryMs = Math.max(0, ...bad.map((s) => s[0] - result.afterAt));
     const byKind = KINDS.map((kind, k) => {
       const mine = surge.filter((s) => s[3] === k);
-      return `${kind} ${mine.filter(success).length}/${mine.length}`;
+      const served = mine.filter(success);
+      const p99 = percentile(
+        served.map((s) => s[1]),
+        99,
+      );
+      return `${kind} ${served.length}/${mine.length} p99 ${Math.round(p99)} ms`;
     }).join(', ');
 
     console.log(
@@ -78,7 +83,7 @@ describe('e2e swarm: past capacity, through nginx from many client addresses', (
         `successes p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms; ` +
         `${refused.length} refused, p99 ${refusalP99} ms (statuses ${[...new Set(refused.map((s) => s[2]))].join(' ')}); ` +
         `recovery ${(recoveryMs / 1000).toFixed(1)} s\n` +
-        `      surge by kind (served/sent): ${byKind}; load agent: ${result.cpuMs.join('/')} ms CPU by phase, ` +
+        `      surge by kind (served/sent, p99 of served): ${byKind}; load agent: ${result.cpuMs.join('/')} ms CPU by phase, ` +
         `at most ${result.maxLateMs} ms late`,
     );
 

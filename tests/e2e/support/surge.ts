@@ -41,6 +41,7 @@ const WRITES_PER_USER_PER_S = 0.8;
 /** A step passes when this share of its requests succeeds, with a p99 within the goal. */
 const STEP_SUCCESS = 0.99;
 const STEP_P99_MS = 1000;
+const WARM_UP_MS = 4000;
 
 /** 0: phase 1 (ramp), 1: phase 2 (surge), 2: phase 3 (after). */
 export type Phase = 0 | 1 | 2;
@@ -162,8 +163,11 @@ async function offer(
   };
 
   const send = (phase: Phase) => {
+    // Addresses in turn; the mix shifts by one slot each round of them, so that every
+    // address sends every kind and the kinds are interleaved in time.
     const client = clients[n % clients.length]!;
-    const { kind, path, options } = request(MIX[Math.floor(n / clients.length) % MIX.length]!);
+    const slot = (n + Math.floor(n / clients.length)) % MIX.length;
+    const { kind, path, options } = request(MIX[slot]!);
     n += 1;
     const sentAt = performance.now();
     const done = client.call(path, options).then(
@@ -203,6 +207,8 @@ async function offer(
     cpuFrom = now;
   };
 
+  // A warm-up, not judged: connections open, and each replica's JIT and caches warm.
+  await Promise.all(await pace(job.ramp.fromRps / 2, WARM_UP_MS, 0));
   // Phase 1: a step is judged once its requests are answered, while the next one runs.
   const steps: Step[] = [];
   let judging: Promise<void> = Promise.resolve();

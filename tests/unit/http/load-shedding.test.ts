@@ -29,7 +29,12 @@ describe('load shedding', () => {
   beforeEach(async () => {
     delayMs = 0;
     logged.length = 0;
-    const limits = { maxInFlight: 2, maxEventLoopDelayMs: 50, trustProxy: false };
+    const limits = {
+      maxInFlight: 2,
+      latencyTargetMs: 0,
+      maxEventLoopDelayMs: 50,
+      trustProxy: false,
+    };
     shedder = createLoadShedder(
       limits,
       (f) => logged.push(f),
