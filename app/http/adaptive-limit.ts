@@ -14,7 +14,7 @@ export interface AdaptiveLimit {
 
 const CUT = 0.8;
 
-export function createAdaptiveLimit(max: number, targetMs: number, min = 1): AdaptiveLimit {
+export function createAdaptiveLimit(max: number, targetMs: number, min: number): AdaptiveLimit {
   let limit = max;
   let cutAt = -Infinity;
   return {

@@ -44,7 +44,9 @@ export function createLoadShedder(
 ): LoadShedder {
   let inFlight = 0;
   const target = limits.latencyTargetMs > 0 ? limits.latencyTargetMs : Infinity;
-  const limit = createAdaptiveLimit(limits.maxInFlight, target);
+  // Never below 4: a few slow-by-design requests (a sign-in's scrypt) must not shut a
+  // replica to everything else.
+  const limit = createAdaptiveLimit(limits.maxInFlight, target, Math.min(4, limits.maxInFlight));
   const overloaded = () =>
     (limits.maxInFlight > 0 && inFlight >= limit.current()) ||
     (limits.maxEventLoopDelayMs > 0 && eventLoopDelayMs() > limits.maxEventLoopDelayMs);

@@ -106,16 +106,39 @@ export async function runSurge(job: SurgeJob): Promise<SurgeResult> {
   }
 }
 
+/**
+ * Retries `send` after a 503 or 429 as a well-behaved client does, after Retry-After:
+ * a replica still warm from the last test may refuse a sign-up's scrypt work.
+ */
+async function politely<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const reply = await send();
+      const status = (reply as { status?: number }).status;
+      if (attempt < 5 && (status === 503 || status === 429)) {
+        await sleep(1000);
+        continue;
+      }
+      return reply;
+    } catch (err) {
+      // signUp throws on a refused register or login: its message holds the status.
+      if (attempt >= 5 || !/\b(503|overloaded)\b/.test(String(err))) throw err;
+      await sleep(1000);
+    }
+  }
+}
+
 /** Signs up the writers (registrations spread over the addresses) and gives each a project. */
 async function prepare(clients: Client[], count: number) {
   const tag = Date.now().toString(36);
   const made: (Writer & { hot: string })[] = [];
   const one = async (i: number) => {
     const client = clients[i % clients.length]!;
-    const user = await signUp(client, `surge-${tag}-${i}`);
+    const user = await politely(() => signUp(client, `surge-${tag}-${i}`));
     const create = async (name: string) => {
       const json = { name, budget: 1000, status: 'planning' };
-      const reply = await client.call('/projects', { method: 'POST', token: user.token, json });
+      const post = () => client.call('/projects', { method: 'POST', token: user.token, json });
+      const reply = await politely(post);
       if (reply.status !== 201) throw new Error(`create ${name}: ${reply.status} ${reply.text}`);
       return (reply.body as { id: string }).id;
     };
