@@ -87,9 +87,9 @@ const spec = {
     desc: 'Uncached list pages and stats that may wait for a slot; past it, a 503 with Retry-After at once',
   }),
   MAX_IN_FLIGHT: positiveInt({
-    // The ceiling of the adaptive limit (LATENCY_TARGET_MS), not a tuned figure: a
-    // replica at capacity here has a handful of requests in flight, and 32 is far
-    // above that, so the latency rule, not this cap, decides (tests/e2e/overload).
+    // The ceiling of the adaptive limit, not a tuned figure: below it the latency rule
+    // (LATENCY_TARGET_MS) decides. Above the driver's 20 pooled connections, so while
+    // answers are fast the pool, not this cap, is what bounds database work.
     default: 32,
     desc: 'At most this many requests past the cached fast path one replica works on at once; past its limit, a 503 with Retry-After at once (0: no cap)',
   }),
@@ -101,8 +101,8 @@ const spec = {
   }),
   MAX_EVENT_LOOP_DELAY_MS: positiveInt({
     // A replica whose loop is 50 ms late per 10 ms tick has no CPU to spare: every
-    // request it admits waits that long before its first line runs. An idle or busy
-    // but healthy replica stays under 5 ms; a GC pause is one sample of ten.
+    // request it admits waits that long before its first line runs. An idle one's is
+    // under a millisecond; a single GC pause is one sample of the window's ten.
     default: 50,
     desc: 'Event-loop delay (mean over 100 ms) past which a replica refuses new requests with a 503 at once (0: never)',
   }),
