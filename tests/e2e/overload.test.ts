@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { percentile } from '../support/stats.js';
+import { percentile } from '../support/latency.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
 import { KINDS, type Sample, type SurgeJob, type SurgeResult } from './support/surge.js';
 import { docker, sharedSwarm, type Swarm } from './support/swarm.js';

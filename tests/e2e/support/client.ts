@@ -91,17 +91,22 @@ export interface User {
 
 export const PASSWORD = 'e2e password, long enough';
 
-/** Registers and signs in a member from this client's address. */
-export async function signUp(client: Client, username: string): Promise<User> {
-  const registered = await client.call('/auth/register', {
-    method: 'POST',
-    json: { username, password: PASSWORD },
-  });
+/**
+ * Registers and signs in a member from this client's address; `attempt` wraps each of
+ * the two calls (a retry after a refusal, say).
+ */
+export async function signUp(
+  client: Client,
+  username: string,
+  attempt: (send: () => Promise<Reply>) => Promise<Reply> = (send) => send(),
+): Promise<User> {
+  const registered = await attempt(() =>
+    client.call('/auth/register', { method: 'POST', json: { username, password: PASSWORD } }),
+  );
   if (registered.status !== 201) throw new Error(`register ${username}: ${registered.text}`);
-  const login = await client.call('/auth/login', {
-    method: 'POST',
-    json: { username, password: PASSWORD },
-  });
+  const login = await attempt(() =>
+    client.call('/auth/login', { method: 'POST', json: { username, password: PASSWORD } }),
+  );
   if (login.status !== 200) throw new Error(`login ${username}: ${login.text}`);
   return { username, token: (login.body as { token: string }).token };
 }

@@ -4,7 +4,7 @@
 // CPU however many clients there are.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { percentile } from '../../support/stats.js';
+import { percentile } from '../../support/latency.js';
 import { Client, signUp, type CallOptions, type Reply, type User } from './client.js';
 
 export interface SurgeJob {
@@ -107,24 +107,14 @@ export async function runSurge(job: SurgeJob): Promise<SurgeResult> {
 }
 
 /**
- * Retries `send` after a 503 or 429 as a well-behaved client does, after Retry-After:
- * a replica still warm from the last test may refuse a sign-up's scrypt work.
+ * Sends again after a 503 or 429, as a well-behaved client does after Retry-After (1 s
+ * here): a replica busy with other sign-ups' scrypt work may refuse one.
  */
-async function politely<T>(send: () => Promise<T>): Promise<T> {
+async function politely(send: () => Promise<Reply>): Promise<Reply> {
   for (let attempt = 1; ; attempt += 1) {
-    try {
-      const reply = await send();
-      const status = (reply as { status?: number }).status;
-      if (attempt < 5 && (status === 503 || status === 429)) {
-        await sleep(1000);
-        continue;
-      }
-      return reply;
-    } catch (err) {
-      // signUp throws on a refused register or login: its message holds the status.
-      if (attempt >= 5 || !/\b(503|overloaded)\b/.test(String(err))) throw err;
-      await sleep(1000);
-    }
+    const reply = await send();
+    if (attempt >= 5 || (reply.status !== 503 && reply.status !== 429)) return reply;
+    await sleep(1000);
   }
 }
 
@@ -134,7 +124,7 @@ async function prepare(clients: Client[], count: number) {
   const made: (Writer & { hot: string })[] = [];
   const one = async (i: number) => {
     const client = clients[i % clients.length]!;
-    const user = await politely(() => signUp(client, `surge-${tag}-${i}`));
+    const user = await signUp(client, `surge-${tag}-${i}`, politely);
     const create = async (name: string) => {
       const json = { name, budget: 1000, status: 'planning' };
       const post = () => client.call('/projects', { method: 'POST', token: user.token, json });
@@ -146,9 +136,9 @@ async function prepare(clients: Client[], count: number) {
     const hot = i < HOT_PROJECTS ? await create(`surge hot ${tag} ${i}`) : '';
     made[i] = { ...user, project, hot };
   };
-  // A few at a time: each sign-up is two scrypt runs on some replica.
-  for (let i = 0; i < count; i += 4) {
-    await Promise.all(Array.from({ length: Math.min(4, count - i) }, (_, k) => one(i + k)));
+  // Three at a time, about one per replica: each sign-up is two scrypt runs.
+  for (let i = 0; i < count; i += 3) {
+    await Promise.all(Array.from({ length: Math.min(3, count - i) }, (_, k) => one(i + k)));
   }
   return made;
 }

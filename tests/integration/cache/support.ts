@@ -127,7 +127,10 @@ export function loadLoop(apps: TestApp[], workers: number, pick: () => string) {
   };
 }
 
-export { percentile } from '../../support/stats.js';
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
 
 /** A numeric field of Redis INFO (used_memory, evicted_keys, total_net_input_bytes...). */
 export async function infoField(redis: Redis, field: string): Promise<number> {

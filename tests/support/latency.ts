@@ -1,0 +1,21 @@
+import { performance } from 'node:perf_hooks';
+
+/** The p-th percentile (nearest rank) of `values`; 0 for none. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Runs `work` and returns its value with how long it took, in milliseconds. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+/** "p50 3.1 p99 12.4 max 20.0 ms (n=200)", for a test's printed figures. */
+export function describeLatency(ms: number[]): string {
+  const f = (n: number) => n.toFixed(1);
+  const max = ms.length > 0 ? Math.max(...ms) : 0;
+  return `p50 ${f(percentile(ms, 50))} p99 ${f(percentile(ms, 99))} max ${f(max)} ms (n=${ms.length})`;
+}
