@@ -5,7 +5,6 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, paced } from './client.js';
-import { runSurge, type SurgeJob } from './surge.js';
 
 export type AgentJob =
   /**
@@ -41,9 +40,7 @@ export type AgentJob =
    * certificate: these jobs test addresses, not trust) and returns what came back
    * before the server closed it or 10 s passed.
    */
-  | { kind: 'raw'; url: string; ip: string; payload: string; tls?: boolean }
-  /** The overload scenario's mixed load from many addresses (support/surge.ts). */
-  | SurgeJob;
+  | { kind: 'raw'; url: string; ip: string; payload: string; tls?: boolean };
 
 export interface RawResult {
   response: string;
@@ -197,7 +194,5 @@ const result =
     ? await runPaced(job)
     : job.kind === 'hold'
       ? await runHold(job)
-      : job.kind === 'surge'
-        ? await runSurge(job)
-        : await runRaw(job);
+      : await runRaw(job);
 emit('result', result);
