@@ -6,8 +6,14 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-/** Runs `work` and returns its value with how long it took, in milliseconds. */
-export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+/** A value with how long it took to get, in milliseconds. */
+export interface Timed<T> {
+  value: T;
+  ms: number;
+}
+
+/** Runs `work` and returns its value with how long it took. */
+export async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
   const started = performance.now();
   const value = await work();
   return { value, ms: performance.now() - started };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call, expectProblem, type Reply } from '../../support/http.js';
+import { timed, type Timed } from '../../support/latency.js';
 import { testServers } from '../../support/root-hooks.js';
 import { redisReady, startRedisAs, type RoleRedis } from '../../support/servers.js';
 import { createProject, registerFrom, startReplicas, stopReplicas } from './support.js';
@@ -57,21 +58,21 @@ describe('cache: state and cache in two Redis servers, one of them down', functi
 
   it('when the cache Redis is down and the state Redis up, then reads go to MongoDB and sign-in still works', async () => {
     await cacheRedis.server.stop();
-    const reads: Timed[] = [];
+    const reads: Timed<Reply<any>>[] = [];
     for (let i = 0; i < 8; i += 1)
       reads.push(await timed(() => call(apps[1]!.url, `/projects/${id}`)));
-    const seen = reads.map((r) => r.reply.headers.get('x-cache')).join(',');
+    const seen = reads.map((r) => r.value.headers.get('x-cache')).join(',');
     const slowest = Math.max(...reads.map((r) => r.ms));
     console.log(`      cache Redis down: X-Cache ${seen}, slowest ${slowest.toFixed(0)} ms`);
-    for (const { reply } of reads) {
+    for (const { value: reply } of reads) {
       expect(reply.status).to.equal(200);
       expect(reply.headers.get('x-cache')).to.equal('MISS');
     }
     expect(slowest).to.be.below(SLOWEST_MS);
 
     const signedIn = await login(apps[1]!);
-    expect(signedIn.reply.status, JSON.stringify(signedIn.reply.body)).to.equal(200);
-    const token = (signedIn.reply.body as { token: string }).token;
+    expect(signedIn.value.status, JSON.stringify(signedIn.value.body)).to.equal(200);
+    const token = (signedIn.value.body as { token: string }).token;
     expect((await call(apps[1]!.url, '/auth/me', { token })).status).to.equal(200);
   });
 
@@ -81,12 +82,12 @@ describe('cache: state and cache in two Redis servers, one of them down', functi
     const read = await timed(() => call(apps[1]!.url, `/projects/${id}`));
     const signIn = await login(apps[1]!);
     console.log(
-      `      state Redis down: cached read ${read.reply.status} X-Cache ${read.reply.headers.get('x-cache')} ` +
-        `in ${read.ms.toFixed(0)} ms; sign-in ${signIn.reply.status} in ${signIn.ms.toFixed(0)} ms`,
+      `      state Redis down: cached read ${read.value.status} X-Cache ${read.value.headers.get('x-cache')} ` +
+        `in ${read.ms.toFixed(0)} ms; sign-in ${signIn.value.status} in ${signIn.ms.toFixed(0)} ms`,
     );
-    expect(read.reply.status).to.equal(200);
-    expect(read.reply.headers.get('x-cache')).to.equal('HIT');
-    expectProblem(signIn.reply, 503);
+    expect(read.value.status).to.equal(200);
+    expect(read.value.headers.get('x-cache')).to.equal('HIT');
+    expectProblem(signIn.value, 503);
     expect(signIn.ms).to.be.below(SLOWEST_MS);
   });
 });
@@ -98,15 +99,4 @@ async function cacheBack(apps: TestApp[], timeoutMs = 10000): Promise<void> {
     await sleep(50);
   }
   await sleep(apps[0]!.deps.config.CACHE_BREAKER_COOLDOWN_MS + 100);
-}
-
-interface Timed {
-  reply: Reply<any>;
-  ms: number;
-}
-
-async function timed(send: () => Promise<Reply<any>>): Promise<Timed> {
-  const started = performance.now();
-  const reply = await send();
-  return { reply, ms: performance.now() - started };
 }
