@@ -6,6 +6,7 @@ import { authRoutes } from './auth/routes.js';
 import { AppError } from './errors/app-errors.js';
 import { problemMiddleware } from './errors/problem-middleware.js';
 import { healthRoutes } from './health/routes.js';
+import { createLoadShedder, sampleEventLoopDelay } from './http/load-shedding.js';
 import { rejectControlCharacters } from './http/query-text.js';
 import { requestContext } from './http/request-context.js';
 import { createRequestLog, type RequestLog } from './http/request-log.js';
@@ -18,17 +19,36 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The request handler a server listens with: fresh cache hits of the project reads
- * answered directly (app/projects/fast-reads.ts), everything else by the Koa app.
+ * answered directly (app/projects/fast-reads.ts); past capacity, the rest refused at
+ * once (app/http/load-shedding.ts); everything else by the Koa app. A hit is served
+ * even when the replica is overloaded: it costs about what a refusal does.
  */
-export function createHandler(deps: Deps): Handler {
+export function createHandler(deps: Deps): { handle: Handler; close(): void } {
+  const { config } = deps;
   const log = createRequestLog(deps.logger, deps.metrics);
   const lists = createListQueries();
   const koa = createApp(deps, { log, lists }).callback();
+  const limits = {
+    maxInFlight: config.MAX_IN_FLIGHT,
+    latencyTargetMs: config.LATENCY_TARGET_MS,
+    maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,
+    trustProxy: config.TRUST_PROXY,
+  };
+  const delay = sampleEventLoopDelay();
+  const shedder = createLoadShedder(limits, log, () => delay.ms());
   const reads = deps.cachedReads;
-  if (!reads || !deps.config.HTTP_FAST_READS) return (req, res) => void koa(req, res);
-  const fast = createFastReads(reads, lists, log, deps.config.TRUST_PROXY);
-  return (req, res) => {
-    if (!fast(req, res)) void koa(req, res);
+  const fast =
+    reads && config.HTTP_FAST_READS
+      ? createFastReads(reads, lists, log, config.TRUST_PROXY)
+      : () => false;
+  return {
+    handle: (req, res) => {
+      if (fast(req, res) || shedder.refuse(req, res)) return;
+      void koa(req, res);
+    },
+    close: () => {
+      delay.close();
+    },
   };
 }
 

@@ -18,7 +18,7 @@ export async function startServer(deps: Deps, port: number): Promise<RunningServ
     // While draining, tell keep-alive clients (nginx) to stop reusing this connection
     // so their next request opens one to a replica that is staying.
     if (deps.readiness.isDraining()) res.setHeader('Connection', 'close');
-    handler(req, res);
+    handler.handle(req, res);
   });
   // nginx keeps idle upstream connections for 4 s; if we closed ours first, nginx
   // could send a request just as we close the socket and get a reset. Staying open
@@ -35,7 +35,10 @@ export async function startServer(deps: Deps, port: number): Promise<RunningServ
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    shutdown: () => shutdown(server, deps),
+    shutdown: () =>
+      shutdown(server, deps).finally(() => {
+        handler.close();
+      }),
   };
 }
 

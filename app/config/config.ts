@@ -86,6 +86,26 @@ const spec = {
     default: 4,
     desc: 'Uncached list pages and stats that may wait for a slot; past it, a 503 with Retry-After at once',
   }),
+  MAX_IN_FLIGHT: positiveInt({
+    // The ceiling of the adaptive limit, not a tuned figure: below it the latency rule
+    // (LATENCY_TARGET_MS) decides. Above the driver's 20 pooled connections, so while
+    // answers are fast the pool, not this cap, is what bounds database work.
+    default: 32,
+    desc: 'At most this many requests past the cached fast path one replica works on at once; past its limit, a 503 with Retry-After at once (0: no cap)',
+  }),
+  LATENCY_TARGET_MS: positiveInt({
+    // Half the 1 s p99 the stack promises past capacity, so admitted work stays under
+    // it; well above a healthy scan here (p99 0.1-0.4 s at capacity in the ramp).
+    default: 500,
+    desc: 'Answers slower than this lower the in-flight limit below MAX_IN_FLIGHT; faster ones raise it back (0: it stays at MAX_IN_FLIGHT)',
+  }),
+  MAX_EVENT_LOOP_DELAY_MS: positiveInt({
+    // A replica whose loop is 50 ms late per 10 ms tick has no CPU to spare: every
+    // request it admits waits that long before its first line runs. An idle one's is
+    // under a millisecond; a single GC pause is one sample of the window's ten.
+    default: 50,
+    desc: 'Event-loop delay (mean over 100 ms) past which a replica refuses new requests with a 503 at once (0: never)',
+  }),
   REDIS_TIMEOUT_MS: positiveInt({
     default: 300,
     desc: 'How long a Redis command may take before it is treated as failed',

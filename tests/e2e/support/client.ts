@@ -20,7 +20,7 @@ export interface CallOptions {
 /**
  * One client address: requests leave from `ip` (any of 127.0.0.0/8 is this host), so
  * nginx and the app see it as a client of its own. Connections are kept alive and
- * reused, as browsers and API clients do; nothing is retried. An https:// base is
+ * reused, as browsers and API clients do (`maxSockets` at once); nothing is retried. An https:// base is
  * spoken over TLS (HTTP/1.1), trusting only `ca` (PEM) when given.
  */
 export class Client {
@@ -31,8 +31,9 @@ export class Client {
     readonly base: string,
     readonly ip: string,
     ca?: string,
+    maxSockets = 8,
   ) {
-    const options = { keepAlive: true, maxSockets: 8, localAddress: ip };
+    const options = { keepAlive: true, maxSockets, localAddress: ip };
     const tls = base.startsWith('https:');
     this.agent = tls
       ? new HttpsAgent({ ...options, ...(ca === undefined ? {} : { ca }) })
@@ -90,17 +91,22 @@ export interface User {
 
 export const PASSWORD = 'e2e password, long enough';
 
-/** Registers and signs in a member from this client's address. */
-export async function signUp(client: Client, username: string): Promise<User> {
-  const registered = await client.call('/auth/register', {
-    method: 'POST',
-    json: { username, password: PASSWORD },
-  });
+/**
+ * Registers and signs in a member from this client's address; `attempt` wraps each of
+ * the two calls (a retry after a refusal, say).
+ */
+export async function signUp(
+  client: Client,
+  username: string,
+  attempt: (send: () => Promise<Reply>) => Promise<Reply> = (send) => send(),
+): Promise<User> {
+  const registered = await attempt(() =>
+    client.call('/auth/register', { method: 'POST', json: { username, password: PASSWORD } }),
+  );
   if (registered.status !== 201) throw new Error(`register ${username}: ${registered.text}`);
-  const login = await client.call('/auth/login', {
-    method: 'POST',
-    json: { username, password: PASSWORD },
-  });
+  const login = await attempt(() =>
+    client.call('/auth/login', { method: 'POST', json: { username, password: PASSWORD } }),
+  );
   if (login.status !== 200) throw new Error(`login ${username}: ${login.text}`);
   return { username, token: (login.body as { token: string }).token };
 }

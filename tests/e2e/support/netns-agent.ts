@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, paced } from './client.js';
+import { runSurge, type SurgeJob } from './surge.js';
 
 export type AgentJob =
   /**
@@ -40,7 +41,9 @@ export type AgentJob =
    * certificate: these jobs test addresses, not trust) and returns what came back
    * before the server closed it or 10 s passed.
    */
-  | { kind: 'raw'; url: string; ip: string; payload: string; tls?: boolean };
+  | { kind: 'raw'; url: string; ip: string; payload: string; tls?: boolean }
+  /** The overload scenario's mixed load from many addresses (support/surge.ts). */
+  | SurgeJob;
 
 export interface RawResult {
   response: string;
@@ -194,5 +197,7 @@ const result =
     ? await runPaced(job)
     : job.kind === 'hold'
       ? await runHold(job)
-      : await runRaw(job);
+      : job.kind === 'surge'
+        ? await runSurge(job)
+        : await runRaw(job);
 emit('result', result);

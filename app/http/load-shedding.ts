@@ -1,0 +1,133 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { OverloadedError } from '../errors/app-errors.js';
+import { PROBLEM_TYPE_BASE } from '../errors/problem-middleware.js';
+import { createAdaptiveLimit } from './adaptive-limit.js';
+import { clientAddress, requestIdFrom, type RequestLog } from './request-log.js';
+
+export interface SheddingLimits {
+  /** Requests this replica may work on at once, at most; past it, new ones are refused (0: no cap). */
+  maxInFlight: number;
+  /** Answers slower than this lower the in-flight limit below maxInFlight (0: it stays there). */
+  latencyTargetMs: number;
+  /** Event-loop delay (ms, sampleEventLoopDelay's) past which new ones are refused (0: never). */
+  maxEventLoopDelayMs: number;
+  trustProxy: boolean;
+}
+
+/** Refuses the request with a 503 (and returns true), or counts it in until its response closes. */
+export interface LoadShedder {
+  refuse(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Requests admitted and not yet answered, and how many may be now. */
+  inFlight(): number;
+  limit(): number;
+}
+
+// Swarm's healthcheck and Prometheus must still hear a busy replica: refusing them would
+// get it killed or hide why it is busy. nginx never lets the public reach them.
+const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Past capacity a replica answers the excess at once instead of queueing it until nginx
+ * gives up: a request that finds the in-flight limit reached (at most `maxInFlight`,
+ * lowered while answers take longer than `latencyTargetMs`: adaptive-limit.ts), or the
+ * event loop late by more than `maxEventLoopDelayMs`, gets a 503 problem with
+ * `Retry-After: 1` before any of its work starts. The signals catch the two ways a
+ * replica falls behind: waiting on MongoDB and Redis (answers slow down, requests pile
+ * up in flight) and running out of CPU (every callback starts late). The refusal is a
+ * fixed buffer written without Koa, so it costs a small fraction of what serving would.
+ */
+export function createLoadShedder(
+  limits: SheddingLimits,
+  log: RequestLog,
+  eventLoopDelayMs: () => number,
+): LoadShedder {
+  let inFlight = 0;
+  const target = limits.latencyTargetMs > 0 ? limits.latencyTargetMs : Infinity;
+  // Never below 4: a few slow-by-design requests (a sign-in's scrypt) must not shut a
+  // replica to everything else.
+  const limit = createAdaptiveLimit(limits.maxInFlight, target, Math.min(4, limits.maxInFlight));
+  const overloaded = () =>
+    (limits.maxInFlight > 0 && inFlight >= limit.current()) ||
+    (limits.maxEventLoopDelayMs > 0 && eventLoopDelayMs() > limits.maxEventLoopDelayMs);
+
+  return {
+    refuse(req, res) {
+      if (EXEMPT.has(req.url ?? '')) return false;
+      if (!overloaded()) {
+        const admitted = performance.now();
+        inFlight += 1;
+        res.once('close', () => {
+          inFlight -= 1;
+          const now = performance.now();
+          limit.observe(now - admitted, now);
+        });
+        return false;
+      }
+      const started = process.hrtime.bigint();
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      res.writeHead(503, [...REFUSAL_HEAD, 'X-Request-ID', requestId]);
+      res.end(REFUSAL_BODY);
+      log({
+        requestId,
+        clientIp: clientAddress(req, limits.trustProxy),
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0] ?? '',
+        route: 'shed',
+        status: 503,
+        cache: undefined,
+        started,
+      });
+      return true;
+    },
+    inFlight: () => inFlight,
+    limit: () => limit.current(),
+  };
+}
+
+export interface EventLoopDelay {
+  /** The mean delay (ms) of the event loop's timers over the last whole window. */
+  ms: () => number;
+  close(): void;
+}
+
+/**
+ * The event loop's delay, from perf_hooks' sampler (a 10 ms timer whose ticks it
+ * times), averaged per `windowMs` window: a saturated replica's is about the time a
+ * request waits for its turn, while a single GC pause weighs as one sample of several.
+ */
+export function sampleEventLoopDelay(windowMs = 100): EventLoopDelay {
+  const resolutionMs = 10;
+  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  histogram.enable();
+  let last = 0;
+  const timer = setInterval(() => {
+    // Each sample is the time between two ticks of the 10 ms timer: lateness is the rest.
+    last = histogram.count > 0 ? Math.max(0, histogram.mean / 1e6 - resolutionMs) : 0;
+    histogram.reset();
+  }, windowMs).unref();
+  return {
+    ms: () => last,
+    close() {
+      clearInterval(timer);
+      histogram.disable();
+    },
+  };
+}
+
+const REFUSAL = new OverloadedError('This replica is at capacity; retry after Retry-After seconds');
+const REFUSAL_BODY = Buffer.from(
+  JSON.stringify({
+    type: PROBLEM_TYPE_BASE + REFUSAL.slug,
+    title: REFUSAL.title,
+    status: REFUSAL.status,
+    detail: REFUSAL.detail,
+  }),
+);
+const REFUSAL_HEAD = [
+  ...Object.entries(REFUSAL.extras.headers ?? {}).flat(),
+  'Content-Type',
+  'application/problem+json; charset=utf-8',
+  'Content-Length',
+  String(REFUSAL_BODY.length),
+];

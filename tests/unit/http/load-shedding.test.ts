@@ -1,0 +1,116 @@
+import { expect } from 'chai';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Finished } from '../../../app/http/request-log.js';
+import {
+  createLoadShedder,
+  sampleEventLoopDelay,
+  type LoadShedder,
+} from '../../../app/http/load-shedding.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Polls `check` every 5 ms until it holds; fails naming what never did. */
+async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`within ${timeoutMs} ms, never: ${what}`);
+    await sleep(5);
+  }
+}
+
+describe('load shedding', () => {
+  let server: Server;
+  let base: string;
+  let shedder: LoadShedder;
+  let delayMs = 0;
+  const held: ServerResponse[] = [];
+  const logged: Finished[] = [];
+
+  beforeEach(async () => {
+    delayMs = 0;
+    logged.length = 0;
+    const limits = {
+      maxInFlight: 2,
+      latencyTargetMs: 0,
+      maxEventLoopDelayMs: 50,
+      trustProxy: false,
+    };
+    shedder = createLoadShedder(
+      limits,
+      (f) => logged.push(f),
+      () => delayMs,
+    );
+    // Admitted requests are held until the test lets them go.
+    server = createServer((req, res) => {
+      if (!shedder.refuse(req, res)) held.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    for (const res of held.splice(0)) res.end();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const release = () => {
+    for (const res of held.splice(0)) res.end('done');
+  };
+
+  it('when maxInFlight requests are being worked on, then the next is a 503 problem with Retry-After, logged, until one finishes', async () => {
+    void fetch(`${base}/projects?q=a`);
+    void fetch(`${base}/projects?q=b`);
+    await until('two requests admitted', () => shedder.inFlight() === 2);
+    const refused = await fetch(`${base}/projects?q=c`, { headers: { 'x-request-id': 'req-1' } });
+    expect(refused.status).to.equal(503);
+    expect(refused.headers.get('content-type')).to.equal('application/problem+json; charset=utf-8');
+    expect(refused.headers.get('retry-after')).to.equal('1');
+    expect(refused.headers.get('x-request-id')).to.equal('req-1');
+    expect(await refused.json()).to.deep.equal({
+      type: 'https://groundwork.dev/problems/overloaded',
+      title: 'Service overloaded',
+      status: 503,
+      detail: 'This replica is at capacity; retry after Retry-After seconds',
+    });
+    expect(logged.map((f) => [f.path, f.route, f.status, f.requestId])).to.deep.equal([
+      ['/projects', 'shed', 503, 'req-1'],
+    ]);
+    release();
+    await until('the held requests finished', () => shedder.inFlight() === 0);
+    void fetch(`${base}/projects`);
+    await until('a new request admitted', () => shedder.inFlight() === 1);
+  });
+
+  it('when the event loop is late past the limit, then requests are refused; health and metrics never are', async () => {
+    delayMs = 51;
+    expect((await fetch(`${base}/version`)).status).to.equal(503);
+    const exempt = ['/healthz', '/readyz', '/metrics'].map((path) => fetch(`${base}${path}`));
+    await until('the internal endpoints admitted', () => held.length === 3);
+    release();
+    expect((await Promise.all(exempt)).map((r) => r.status)).to.deep.equal([200, 200, 200]);
+    delayMs = 50;
+    const admitted = fetch(`${base}/version`);
+    await until('admitted at the limit', () => held.length === 1);
+    release();
+    expect((await admitted).status).to.equal(200);
+  });
+
+  it('when every turn of the event loop takes 50 ms for half a second, then the sampled delay shows it, and falls back once the loop runs freely', async () => {
+    const delay = sampleEventLoopDelay(100);
+    try {
+      await sleep(150); // the sampler's first tick only starts its clock
+      let seen = 0;
+      for (let turn = 0; turn < 10; turn += 1) {
+        const end = Date.now() + 50;
+        while (Date.now() < end); // a turn of busy work: nothing else runs
+        await new Promise((resolve) => setImmediate(resolve));
+        seen = Math.max(seen, delay.ms());
+      }
+      expect(seen).to.be.above(25);
+      await until('the delay back under 10 ms', () => delay.ms() < 10);
+    } finally {
+      delay.close();
+    }
+  });
+});
