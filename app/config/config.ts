@@ -102,9 +102,10 @@ const spec = {
   MAX_EVENT_LOOP_DELAY_MS: positiveInt({
     // A replica whose loop is 50 ms late per 10 ms tick has no CPU to spare: every
     // request it admits waits that long before its first line runs. An idle one's is
-    // under a millisecond; a single GC pause is one sample of the window's ten.
+    // under a millisecond. Late in three windows running, not one: a single stall (GC,
+    // the host busy starting containers in a rollout) failed requests in bad-image.
     default: 50,
-    desc: 'Event-loop delay (mean over 100 ms) past which a replica refuses new requests with a 503 at once (0: never)',
+    desc: 'Event-loop delay (lowest mean of the last three 100 ms windows) past which a replica refuses new requests with a 503 at once (0: never)',
   }),
   REDIS_TIMEOUT_MS: positiveInt({
     default: 300,

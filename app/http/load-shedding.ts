@@ -86,28 +86,31 @@ export function createLoadShedder(
 }
 
 export interface EventLoopDelay {
-  /** The mean delay (ms) of the event loop's timers over the last whole window. */
+  /** How late the event loop's timers ran (ms) throughout the last few windows. */
   ms: () => number;
   close(): void;
 }
 
 /**
  * The event loop's delay, from perf_hooks' sampler (a 10 ms timer whose ticks it
- * times), averaged per `windowMs` window: a saturated replica's is about the time a
- * request waits for its turn, while a single GC pause weighs as one sample of several.
+ * times): the lowest of the last `windows` per-`windowMs` means. A saturated replica is
+ * late in every window, by about the time a request waits for its turn; one stall (a GC
+ * pause, the host descheduling the container during a rollout) fills one window only,
+ * and refusing after it would fail requests the replica has time for again.
  */
-export function sampleEventLoopDelay(windowMs = 100): EventLoopDelay {
+export function sampleEventLoopDelay(windowMs = 100, windows = 3): EventLoopDelay {
   const resolutionMs = 10;
   const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
   histogram.enable();
-  let last = 0;
+  const recent: number[] = [];
   const timer = setInterval(() => {
     // Each sample is the time between two ticks of the 10 ms timer: lateness is the rest.
-    last = histogram.count > 0 ? Math.max(0, histogram.mean / 1e6 - resolutionMs) : 0;
+    recent.push(histogram.count > 0 ? Math.max(0, histogram.mean / 1e6 - resolutionMs) : 0);
+    if (recent.length > windows) recent.shift();
     histogram.reset();
   }, windowMs).unref();
   return {
-    ms: () => last,
+    ms: () => (recent.length < windows ? 0 : Math.min(...recent)),
     close() {
       clearInterval(timer);
       histogram.disable();

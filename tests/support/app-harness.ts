@@ -24,6 +24,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ADMIN_PASSWORD,
     DRAIN_DELAY_MS: '0',
     LOG_LEVEL: 'error',
+    // Integration tests send bursts on purpose (50 logins at once, cache floods) and
+    // assert what the app does with each request; load shedding (tests/e2e/overload)
+    // would answer some of them 503 instead. Tests of shedding turn it back on.
+    MAX_IN_FLIGHT: '0',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...overrides,
   });
 }

@@ -96,12 +96,12 @@ describe('load shedding', () => {
     expect((await admitted).status).to.equal(200);
   });
 
-  it('when every turn of the event loop takes 50 ms for half a second, then the sampled delay shows it, and falls back once the loop runs freely', async () => {
-    const delay = sampleEventLoopDelay(100);
+  it('when every turn of the event loop takes 50 ms for a second, then the sampled delay shows it, and falls back once the loop runs freely', async () => {
+    const delay = sampleEventLoopDelay(100, 3);
     try {
       await sleep(150); // the sampler's first tick only starts its clock
       let seen = 0;
-      for (let turn = 0; turn < 10; turn += 1) {
+      for (let turn = 0; turn < 20; turn += 1) {
         const end = Date.now() + 50;
         while (Date.now() < end); // a turn of busy work: nothing else runs
         await new Promise((resolve) => setImmediate(resolve));
@@ -109,6 +109,23 @@ describe('load shedding', () => {
       }
       expect(seen).to.be.above(25);
       await until('the delay back under 10 ms', () => delay.ms() < 10);
+    } finally {
+      delay.close();
+    }
+  });
+
+  it('when the event loop stalls once for 300 ms and then runs freely, then the sampled delay never shows it: one stall is not saturation', async () => {
+    const delay = sampleEventLoopDelay(100, 3);
+    try {
+      await sleep(450); // three quiet windows
+      const end = Date.now() + 300;
+      while (Date.now() < end); // one long stall
+      let seen = 0;
+      for (let tick = 0; tick < 8; tick += 1) {
+        await sleep(50);
+        seen = Math.max(seen, delay.ms());
+      }
+      expect(seen).to.be.below(10);
     } finally {
       delay.close();
     }
