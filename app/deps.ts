@@ -61,7 +61,12 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     }
     const repository = createProjectsRepository(mongo.db, {
       maxTimeMS: config.MONGO_MAX_TIME_MS,
-      scans: createBulkhead(config.LIST_CONCURRENCY, config.LIST_QUEUE, 'list queries'),
+      scans: createBulkhead(
+        config.LIST_CONCURRENCY,
+        config.LIST_QUEUE,
+        'list queries',
+        config.LATENCY_TARGET_MS > 0 ? config.LATENCY_TARGET_MS : Infinity,
+      ),
     });
     const cache = config.CACHE_ENABLED
       ? await createCache({ config, db: mongo.db, mongo: mongo.reachability, metrics, logger })

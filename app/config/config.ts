@@ -78,13 +78,13 @@ const spec = {
     // 4 of the driver's 20 pooled connections: by-id reads, writes and sign-ins keep
     // the other 16, and on 2 cores 4 scans at once already keep MongoDB busy.
     default: 4,
-    desc: 'Uncached list pages and stats (they scan) one replica runs against MongoDB at once',
+    desc: 'Uncached list pages and stats (they scan) one replica runs against MongoDB at once, at most (fewer while scans take longer than LATENCY_TARGET_MS)',
   }),
   LIST_QUEUE: positiveInt({
     // A short burst (a page that loads two lists) waits one scan; a flood is refused
     // at once instead of holding sockets until nginx gives up.
     default: 4,
-    desc: 'Uncached list pages and stats that may wait for a slot; past it, a 503 with Retry-After at once',
+    desc: 'Uncached list pages and stats that may wait for a slot, at most (no more than may run); past it, a 503 with Retry-After at once',
   }),
   MAX_IN_FLIGHT: positiveInt({
     // The ceiling of the adaptive limit, not a tuned figure: below it the latency rule

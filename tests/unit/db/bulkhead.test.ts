@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createBulkhead } from '../../../app/db/bulkhead.js';
+import { OverloadedError } from '../../../app/errors/app-errors.js';
+
+/** Work that runs until the test lets it go. */
+function held() {
+  let release = () => {};
+  const done = new Promise<void>((resolve) => (release = resolve));
+  return { work: () => done, release: () => release() };
+}
+
+describe('bulkhead', () => {
+  it('when every slot and the queue are taken, then the next is refused at once with a 503, and the queued one runs when a slot frees', async () => {
+    const bulkhead = createBulkhead(2, 2, 'scans');
+    const jobs = [held(), held(), held(), held()];
+    const runs = jobs.map((job) => bulkhead.run(job.work));
+    expect(bulkhead.load()).to.deep.equal({ running: 2, waiting: 2, limit: 2 });
+    const refused = await bulkhead.run(() => Promise.resolve('ran')).catch((e: unknown) => e);
+    expect(refused).to.be.instanceOf(OverloadedError);
+    expect((refused as OverloadedError).status).to.equal(503);
+    jobs.forEach((job) => job.release());
+    await Promise.all(runs);
+    expect(bulkhead.load()).to.deep.equal({ running: 0, waiting: 0, limit: 2 });
+  });
+
+  it('when scans take longer than the target, then fewer run at once and fewer may wait, down to one of each; fast ones raise it back', async () => {
+    const bulkhead = createBulkhead(4, 4, 'scans', 20);
+    await Promise.all([1, 2, 3, 4].map(() => bulkhead.run(() => sleep(40))));
+    const cut = bulkhead.load().limit;
+    expect(cut).to.be.below(4);
+    for (let round = 0; round < 6; round += 1) await bulkhead.run(() => sleep(40));
+    expect(bulkhead.load().limit).to.equal(1);
+
+    const slow = [held(), held()];
+    const runs = slow.map((job) => bulkhead.run(job.work));
+    expect(bulkhead.load()).to.include({ running: 1, waiting: 1 });
+    const refused = await bulkhead.run(() => Promise.resolve()).catch((e: unknown) => e);
+    expect(refused, 'a second waiter behind one slot').to.be.instanceOf(OverloadedError);
+    slow.forEach((job) => job.release());
+    await Promise.all(runs);
+
+    for (let fast = 0; fast < 40; fast += 1) await bulkhead.run(() => Promise.resolve());
+    expect(bulkhead.load().limit).to.be.above(1);
+  });
+});
