@@ -5,9 +5,16 @@ import { OverloadedError } from '../../../app/errors/app-errors.js';
 
 /** Work that runs until the test lets it go. */
 function held() {
-  let release = () => {};
-  const done = new Promise<void>((resolve) => (release = resolve));
-  return { work: () => done, release: () => release() };
+  const gate: { open?: () => void } = {};
+  const done = new Promise<void>((resolve) => {
+    gate.open = resolve;
+  });
+  return {
+    work: () => done,
+    release: () => {
+      gate.open?.();
+    },
+  };
 }
 
 describe('bulkhead', () => {
@@ -19,7 +26,7 @@ describe('bulkhead', () => {
     const refused = await bulkhead.run(() => Promise.resolve('ran')).catch((e: unknown) => e);
     expect(refused).to.be.instanceOf(OverloadedError);
     expect((refused as OverloadedError).status).to.equal(503);
-    jobs.forEach((job) => job.release());
+    for (const job of jobs) job.release();
     await Promise.all(runs);
     expect(bulkhead.load()).to.deep.equal({ running: 0, waiting: 0, limit: 2 });
   });
@@ -37,7 +44,7 @@ describe('bulkhead', () => {
     expect(bulkhead.load()).to.include({ running: 1, waiting: 1 });
     const refused = await bulkhead.run(() => Promise.resolve()).catch((e: unknown) => e);
     expect(refused, 'a second waiter behind one slot').to.be.instanceOf(OverloadedError);
-    slow.forEach((job) => job.release());
+    for (const job of slow) job.release();
     await Promise.all(runs);
 
     for (let fast = 0; fast < 40; fast += 1) await bulkhead.run(() => Promise.resolve());
