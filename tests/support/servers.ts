@@ -39,8 +39,14 @@ export class ServerProcess {
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
     this.child = child;
-    child.once('exit', () => {
+    const gone = () => {
       if (this.child === child) this.child = undefined;
+    };
+    child.once('exit', gone);
+    // A binary that cannot be spawned (not installed yet) is an 'error', not an 'exit'.
+    child.once('error', (error) => {
+      stderr += error.message;
+      gone();
     });
     await waitForPort(this.port, 15000, () =>
       this.child ? undefined : `${this.name} exited: ${stderr}`,
@@ -118,7 +124,17 @@ export async function startTestServers(): Promise<TestServers> {
     mongoUrl = `mongodb://127.0.0.1:${port}/groundwork_test`;
     ferretdbMetricsUrl = `http://127.0.0.1:${debugPort}/debug/metrics`;
   }
-  await Promise.all([redis.start(), ferretdb?.start()]);
+  const stopAll = async () => {
+    await Promise.all([redis.stop(), ferretdb?.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const started = await Promise.allSettled([redis.start(), ferretdb?.start()]);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    // Mocha runs no afterAll when beforeAll fails: stop the one that did start here.
+    await stopAll();
+    throw failed.reason;
+  }
   return {
     mongoUrl,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
@@ -126,10 +142,7 @@ export async function startTestServers(): Promise<TestServers> {
     ferretdb,
     ferretdbMetricsUrl,
     dataDir,
-    async stopAll() {
-      await Promise.all([redis.stop(), ferretdb?.stop()]);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    stopAll,
   };
 }
 

@@ -55,10 +55,18 @@ export async function waitFor<T>(
   check: () => Promise<T | undefined>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: string | undefined;
   for (;;) {
-    const value = await check().catch(() => undefined);
+    const value = await check().catch((error: unknown) => {
+      lastError = error instanceof Error ? error.message : JSON.stringify(error);
+      return undefined;
+    });
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`within ${timeoutMs} ms, never: ${what}`);
+    if (Date.now() > deadline) {
+      // The last failure says why it never held (a 503 body, a refused connection).
+      const why = lastError === undefined ? '' : ` (last error: ${lastError})`;
+      throw new Error(`within ${timeoutMs} ms, never: ${what}${why}`);
+    }
     await sleep(1000);
   }
 }
