@@ -120,15 +120,27 @@ export async function paced<T>(
   durationMs: number,
   send: (i: number) => Promise<T>,
 ): Promise<T[]> {
-  const started = Date.now();
+  return Promise.all(await pacedSends(rps, durationMs, send));
+}
+
+/**
+ * paced() without the wait at the end: what it sent, still in flight, so the caller can
+ * start the next phase at once. `send` also learns how late its turn came (ms).
+ */
+export async function pacedSends<T>(
+  rps: number,
+  durationMs: number,
+  send: (i: number, lateMs: number) => Promise<T>,
+): Promise<Promise<T>[]> {
+  const started = performance.now();
   const pending: Promise<T>[] = [];
   for (let i = 0; i * (1000 / rps) < durationMs; i += 1) {
     const due = started + i * (1000 / rps);
-    const wait = due - Date.now();
+    const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    pending.push(send(i));
+    pending.push(send(i, performance.now() - due));
   }
-  return Promise.all(pending);
+  return pending;
 }
 
 /** One request of a steady load: when it left (ms from the start), its status or error. */

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../../support/latency.js';
-import { Client, signUp, type CallOptions, type Reply, type User } from './client.js';
+import { Client, pacedSends, signUp, type CallOptions, type Reply, type User } from './client.js';
 
 export interface SurgeJob {
   kind: 'surge';
@@ -199,20 +199,16 @@ async function offer(
   const ms = (since: number) => Math.round((performance.now() - since) * 10) / 10;
 
   /** Sends at `rps` for `durationMs`; the promises of what it sent. */
-  const pace = async (rps: number, durationMs: number, phase: Phase) => {
-    const from = performance.now();
-    const sent: Promise<void>[] = [];
-    for (let i = 0; (i * 1000) / rps < durationMs; i += 1) {
-      const due = from + (i * 1000) / rps;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      maxLateMs = Math.max(maxLateMs, performance.now() - due);
-      sent.push(send(phase));
-    }
-    return sent;
-  };
+  const pace = (rps: number, durationMs: number, phase: Phase) =>
+    pacedSends(rps, durationMs, (_, lateMs) => {
+      maxLateMs = Math.max(maxLateMs, lateMs);
+      return send(phase);
+    });
 
-  const cpu = () => process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000;
+  const cpu = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   const cpuMs: number[] = [];
   let cpuFrom = cpu();
   const lap = () => {
