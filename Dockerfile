@@ -39,6 +39,9 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# The backup service's volume mount point: a new named volume takes this directory's
+# owner, so the archives are writable by the app's user and by no one else.
+RUN mkdir -m 0700 /backups && chown node:node /backups
 # Last, so a new version or commit rebuilds only this thin layer. GET /version shows them.
 ARG APP_VERSION=dev
 ARG APP_COMMIT=unknown

@@ -7,7 +7,8 @@ STACK ?= groundwork
 export PATH := $(CURDIR)/.local/node/bin:$(PATH)
 
 .PHONY: help install build test lint typecheck format-check bench \
-        up down ps logs logs-since monitor rollout rollback scale secrets tls swarm swarm-rollout swarm-down \
+        up down ps logs logs-since monitor rollout rollback scale secrets tls backup backups restore \
+        swarm swarm-rollout swarm-down \
         cluster cluster-test cluster-down
 
 help: ## List the targets
@@ -63,6 +64,15 @@ secrets: ## Create each missing Swarm secret from a strong random value
 
 tls: ## Install a TLS certificate for nginx, checked first (nothing changes if it is bad): make tls CERT=chain.pem KEY=key.pem [NAMES="api.example.com"]
 	@NAMES="$(NAMES)" bash stack/tls.sh "$(CERT)" "$(KEY)" $(STACK)
+
+backup: ## Take a backup now, copied to ./backups/ (prints its path); the stack also backs up every BACKUP_INTERVAL s
+	@bash stack/backup.sh backup $(STACK)
+
+backups: ## List the archives on the backup volume, newest last (name, bytes, time, documents per collection)
+	@bash stack/backup.sh list $(STACK)
+
+restore: ## Restore the newest archive, or FILE=name-or-path; checksums first; FORCE=1 to replace a database that is not empty
+	@FILE='$(FILE)' FORCE='$(FORCE)' bash stack/backup.sh restore $(STACK)
 
 swarm: install ## No registry? The real stack on a real single-node Swarm from stand-in images; prints nginx's URL
 	@bash stack/swarm.sh up $(STACK)

@@ -73,6 +73,8 @@ up() {
     node_docker 1 service update --detach=false --quiet --force "${stack}_web" >/dev/null
   fi
   : >.local/cluster/endpoints
+  # Each node's engine by hostname: `make backup` reaches the backup task's node with it.
+  for n in $(seq "$nodes"); do echo "$(node_name "$n") tcp://$(node_ip "$n"):2375"; done >.local/cluster/engines
   for n in $(seq "$nodes"); do
     poll "the nginx of $(node_name "$n") answers" 60 answers "$n"
     echo "http://127.0.0.1:$(node_port "$n")" >>.local/cluster/endpoints
@@ -90,7 +92,7 @@ down() {
   mapfile -t volumes < <(docker volume ls -q --filter name=groundwork-node | grep -E '^groundwork-node[0-9]+-docker$' || true)
   if ((${#volumes[@]} > 0)); then docker volume rm "${volumes[@]}" >/dev/null; fi
   if docker network inspect "$CLUSTER_NETWORK" >/dev/null 2>&1; then docker network rm "$CLUSTER_NETWORK" >/dev/null; fi
-  rm -f .local/cluster/endpoints
+  rm -f .local/cluster/endpoints .local/cluster/engines
   echo "cluster-down: removed ${#containers[@]} node(s), ${#volumes[@]} volume(s) and the $CLUSTER_NETWORK bridge"
 }
 

@@ -36,6 +36,38 @@ if [[ -z "$(docker node ls -q --filter node.label=groundwork.data=true)" ]]; the
   echo "up: this node holds the data volumes (label groundwork.data=true)"
 fi
 
+# The backup archives live on another node than the data (service backup, label
+# groundwork.backup=true): the first Ready node without the data label, else (one node)
+# the data node itself, which `make backup` then warns about.
+if [[ -z "$(docker node ls -q --filter node.label=groundwork.backup=true)" ]]; then
+  data_nodes=" $(docker node ls -q --filter node.label=groundwork.data=true | tr '\n' ' ')"
+  backup_node=""
+  for id in $(docker node ls -q); do
+    if [[ "$data_nodes" != *" $id "* && "$(docker node inspect -f '{{.Status.State}}' "$id")" == ready ]]; then
+      backup_node="$id"
+      break
+    fi
+  done
+  if [[ -z "$backup_node" ]]; then
+    backup_node="$(docker node ls -q --filter node.label=groundwork.data=true | head -1)"
+    echo "up: one node only: the backups live on the data node too (copy them off it; stack/README.md, \"Backups and restore\")"
+  fi
+  docker node update --label-add groundwork.backup=true "$backup_node" >/dev/null
+  echo "up: node $(docker node inspect -f '{{.Description.Hostname}}' "$backup_node") keeps the backups (label groundwork.backup=true)"
+fi
+
+# Backup schedule: the environment, else what the running backup service has, else defaults.
+for setting in BACKUP_INTERVAL BACKUP_KEEP; do
+  if [[ -z "${!setting:-}" ]]; then
+    value="$(service_env "${stack}_backup" "$setting")"
+    if [[ -n "$value" ]]; then export "$setting=$value"; fi
+  fi
+  if [[ -n "${!setting:-}" && ! "${!setting}" =~ ^[1-9][0-9]*$ ]]; then
+    echo "up: $setting must be a whole number of 1 or more, not '${!setting}'" >&2
+    exit 2
+  fi
+done
+
 # shellcheck source=secrets/names.sh
 source secrets/names.sh
 
@@ -81,6 +113,7 @@ else
   export NGINX_CONF_FILE=.local/nginx.stack.conf
   bash nginx/render.sh stack "$NGINX_CONF_FILE"
 fi
+echo "up: backups every ${BACKUP_INTERVAL:-3600} s, the newest ${BACKUP_KEEP:-48} kept"
 echo "up: edge settings EDGE_HTTPS_ONLY=$EDGE_HTTPS_ONLY EDGE_PROXY_FROM='$EDGE_PROXY_FROM'; TLS pair $TLS_CERT_SECRET"
 export_config_digests
 stack_file_args

@@ -128,3 +128,9 @@ current_secret() {
 service_label() {
   docker service inspect "$1" --format "{{index .Spec.Labels \"$2\"}}" 2>/dev/null || true
 }
+
+# service_env SERVICE NAME: the value SERVICE's spec gives the variable NAME, or nothing.
+service_env() {
+  docker service inspect "$1" --format '{{range .Spec.TaskTemplate.ContainerSpec.Env}}{{println .}}{{end}}' \
+    2>/dev/null | sed -n "s/^$2=//p" || true
+}

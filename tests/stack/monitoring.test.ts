@@ -48,13 +48,14 @@ describe('monitoring (stack/monitoring)', () => {
     }
   });
 
-  it('finds every web replica by DNS (tasks.web, A records, port 3000) and scrapes nginx, nodes, itself and Alertmanager', () => {
+  it('finds every web replica by DNS (tasks.web, A records, port 3000) and scrapes nginx, nodes, the backup scheduler, itself and Alertmanager', () => {
     const config = parse(read('stack/monitoring/prometheus.yml')) as {
       scrape_configs: ScrapeConfig[];
     };
     const jobs = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, c]));
     expect(Object.keys(jobs).sort()).to.deep.equal([
       'alertmanager',
+      'backup',
       'nginx',
       'node',
       'prometheus',

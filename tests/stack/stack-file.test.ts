@@ -170,5 +170,23 @@ describe('docker-stack.yml', () => {
         '/run/secrets/mongo_root_password',
       );
     });
+
+    it('back up with the app image to a volume of their own on the backup node, reaching only MongoDB and Prometheus', () => {
+      const backup = service(stack, 'backup');
+      expect(backup.image).to.equal(web.image);
+      expect(backup.command).to.deep.equal(['node', 'dist/app/backup/cli.js', 'schedule']);
+      expect(backup.volumes).to.include('backups:/backups');
+      expect(stack.volumes).to.have.property('backups');
+      expect(backup.deploy?.placement?.constraints).to.deep.equal([
+        'node.labels.groundwork.backup == true',
+      ]);
+      expect(backup.deploy?.replicas).to.equal(1);
+      expect(backup.networks).to.deep.equal(['backend', 'monitoring']);
+      expect(backup.read_only).to.equal(true);
+      expect(backup.secrets?.map((s) => s.source)).to.deep.equal(['mongo_password']);
+      expect(backup.environment?.MONGO_PASSWORD_FILE).to.equal('/run/secrets/mongo_password');
+      expect(firstDeployValue(backup.environment?.BACKUP_INTERVAL)).to.equal(3600);
+      expect(firstDeployValue(backup.environment?.BACKUP_KEEP)).to.equal(48);
+    });
   });
 });

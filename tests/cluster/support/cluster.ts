@@ -25,8 +25,9 @@ export class Cluster {
     return `groundwork-node${node}`;
   }
 
-  async up(): Promise<string> {
-    const output = await sh('bash', ['stack/cluster.sh', 'up']);
+  /** `make cluster`, with settings (BACKUP_INTERVAL=...) in `env`. */
+  async up(env: NodeJS.ProcessEnv = {}): Promise<string> {
+    const output = await sh('bash', ['stack/cluster.sh', 'up'], env);
     this.endpoints = readFileSync(resolve(ROOT, '.local/cluster/endpoints'), 'utf8')
       .split('\n')
       .filter((line) => line !== '');

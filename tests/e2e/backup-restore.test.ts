@@ -1,0 +1,196 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { e2eUsers } from './support/checks.js';
+import { Client, clientIp, PASSWORD, type User } from './support/client.js';
+import { docker, sh, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** `make TARGET VAR=...` from the repository root, as an operator types it. */
+function make(target: string, vars: Record<string, string> = {}): Promise<string> {
+  const args = [
+    '--no-print-directory',
+    '-s',
+    target,
+    ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+  ];
+  return sh('make', args);
+}
+
+/** The archive names `make backups` lists, oldest first. */
+async function archives(): Promise<string[]> {
+  return (await make('backups'))
+    .split('\n')
+    .filter((line) => line.startsWith('groundwork-'))
+    .map((line) => line.split(' ')[0]!);
+}
+
+interface Snapshot {
+  body: string;
+  etag: string;
+}
+
+/**
+ * The restore drill of a new operator on one node: projects and a user written, an
+ * archive taken with `make backup`, MongoDB's volume destroyed, `make restore`.
+ */
+describe('e2e swarm: backups and restore (make backup, make backups, make restore)', () => {
+  let swarm: Swarm;
+  let client: Client;
+  let user: User;
+  const tag = `backup${process.pid}`;
+  const saved = new Map<string, Snapshot>();
+  let copied = '';
+
+  before(async function (this: Mocha.Context) {
+    this.timeout(900000);
+    swarm = await sharedSwarm();
+    await swarm.converged('backup');
+    client = new Client(swarm.url, clientIp(41, 1));
+    user = (await e2eUsers(swarm))[0]!;
+    for (let n = 0; n < 30; n += 1) {
+      const json = {
+        name: `${tag} ${n}`,
+        budget: 1000 + n + 0.25,
+        status: ['planning', 'in_progress', 'completed'][n % 3],
+        ...(n % 2 === 0 ? { location: `site ${n}`, startDate: '2026-01-02' } : {}),
+      };
+      const created = await client.call('/projects', { method: 'POST', token: user.token, json });
+      expect(created.status, created.text).to.equal(201);
+    }
+  });
+
+  after(() => {
+    client.close();
+  });
+
+  async function read(id: string): Promise<Snapshot & { status: number }> {
+    const reply = await client.call(`/projects/${id}`);
+    return { status: reply.status, body: reply.text, etag: String(reply.headers.etag) };
+  }
+
+  it('takes an archive on demand, copies it to ./backups/ in mongodump’s layout, and lists it newest last', async function (this: Mocha.Context) {
+    this.timeout(120000);
+    const listed = await client.call(`/projects?q=${tag}&limit=100`);
+    for (const { id } of (listed.body as { items: { id: string }[] }).items) {
+      const snapshot = await read(id);
+      expect(snapshot.status).to.equal(200);
+      saved.set(id, snapshot);
+    }
+    expect(saved.size).to.equal(30);
+
+    const out = await make('backup');
+    console.log(`      ${out.trim().split('\n').join('\n      ')}`);
+    const path = /copied to (\S+)/.exec(out)?.[1];
+    expect(path, out).to.be.a('string');
+    expect(existsSync(path!)).to.equal(true);
+    const name = path!.split('/').pop()!;
+    const members = execFileSync('tar', ['-tzf', path!], { encoding: 'utf8' }).split('\n');
+    for (const member of [
+      'manifest.json',
+      'groundwork/projects.bson',
+      'groundwork/projects.metadata.json',
+      'groundwork/users.bson',
+      'groundwork/users.metadata.json',
+    ]) {
+      expect(members, member).to.include(member);
+    }
+    expect((await archives()).at(-1)).to.equal(name);
+    copied = `backups/${name}`;
+  });
+
+  it('when the stack runs with BACKUP_INTERVAL=20, then archives appear by themselves, and the next make up keeps the setting', async function (this: Mocha.Context) {
+    this.timeout(600000);
+    await swarm.redeploy({ BACKUP_INTERVAL: '20' });
+    const before = await archives();
+    const fresh = await waitFor('a scheduled archive newer than the last one', 90000, async () => {
+      const now = await archives();
+      return now.at(-1) !== before.at(-1) ? now.at(-1) : undefined;
+    });
+    console.log(`      scheduled archive: ${fresh}`);
+    await swarm.makeUp();
+    const env = await docker(
+      'service',
+      'inspect',
+      '-f',
+      '{{range .Spec.TaskTemplate.ContainerSpec.Env}}{{println .}}{{end}}',
+      swarm.service('backup'),
+    );
+    expect(env).to.include('BACKUP_INTERVAL=20');
+    // Back to the default, so the rest of the suite is not backed up every 20 s.
+    await swarm.redeploy({ BACKUP_INTERVAL: '3600' });
+  });
+
+  it('when MongoDB’s volume is destroyed, then make restore brings every project back with its id, content and ETag, the user signs in with the old password, and writes work', async function (this: Mocha.Context) {
+    this.timeout(600000);
+    // Written after the newest archive: the restore goes back to before it.
+    const later = await client.call('/projects', {
+      method: 'POST',
+      token: user.token,
+      json: { name: `${tag} after the backup`, budget: 1, status: 'planning' },
+    });
+    expect(later.status).to.equal(201);
+    const laterId = (later.body as { id: string }).id;
+    expect((await read(laterId)).status).to.equal(200);
+
+    await docker('service', 'scale', '--detach=false', `${swarm.service('mongo')}=0`);
+    // Stopped task containers keep the volume in use until Swarm prunes them.
+    const label = `label=com.docker.swarm.service.name=${swarm.service('mongo')}`;
+    const stopped = (await docker('ps', '-aq', '--filter', label)).split('\n').filter(Boolean);
+    if (stopped.length > 0) await docker('rm', '-f', ...stopped);
+    await docker('volume', 'rm', `${swarm.stack}_mongo_data`, `${swarm.stack}_mongo_config`);
+    await docker('service', 'scale', '--detach=false', `${swarm.service('mongo')}=1`);
+    await swarm.converged('mongo');
+    await waitFor('MongoDB answers again, empty', 120000, async () => {
+      const reply = await client.call(`/projects?q=${tag}&limit=1`);
+      return reply.status === 200 && (reply.body as { items: unknown[] }).items.length === 0
+        ? true
+        : undefined;
+    });
+
+    const out = await make('restore');
+    console.log(`      ${out.trim().split('\n').join('\n      ')}`);
+    expect(out).to.match(/restored groundwork-\S+\.tar\.gz/);
+
+    // Replicas re-read the cache epoch every second; nothing cached before is served after.
+    await waitFor('the project written after the backup is gone', 30000, async () =>
+      (await read(laterId)).status === 404 ? true : undefined,
+    );
+    for (const [id, snapshot] of saved) {
+      const now = await read(id);
+      expect(now.status, id).to.equal(200);
+      expect(now.body, id).to.equal(snapshot.body);
+      expect(now.etag, id).to.equal(snapshot.etag);
+    }
+    const login = await client.call('/auth/login', {
+      method: 'POST',
+      json: { username: user.username, password: PASSWORD },
+    });
+    expect(login.status, login.text).to.equal(200);
+    const token = (login.body as { token: string }).token;
+    const created = await client.call('/projects', {
+      method: 'POST',
+      token,
+      json: { name: `${tag} after the restore`, budget: 2, status: 'planning' },
+    });
+    expect(created.status, created.text).to.equal(201);
+  });
+
+  it('refuses to restore over a database that is not empty unless FORCE=1, and restores a local archive by path', async function (this: Mocha.Context) {
+    this.timeout(300000);
+    const error = await make('restore').then(
+      () => '',
+      (err: unknown) => (err as Error).message,
+    );
+    expect(error).to.match(/not empty/);
+    expect(existsSync(resolve(ROOT, copied)), copied).to.equal(true);
+    const out = await make('restore', { FILE: copied, FORCE: '1' });
+    expect(out).to.match(/restored /);
+    const [id, snapshot] = [...saved][0]!;
+    await waitFor('the restored project readable', 30000, async () =>
+      (await read(id)).body === snapshot.body ? true : undefined,
+    );
+  });
+});
