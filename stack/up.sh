@@ -81,6 +81,13 @@ if [[ -z "${EDGE_HTTPS_ONLY+set}" ]]; then EDGE_HTTPS_ONLY="$(service_label "$ng
 if [[ -z "${EDGE_PROXY_FROM+set}" ]]; then EDGE_PROXY_FROM="$(service_label "$nginx_service" org.groundwork.edge.proxy-from)"; fi
 export EDGE_HTTPS_ONLY="${EDGE_HTTPS_ONLY:-false}" EDGE_PROXY_FROM
 
+# The alert receiver: the environment (set and empty: none), else the one the running
+# Alertmanager was deployed with, read back from its Swarm config.
+if [[ -z "${ALERT_WEBHOOK_URL+set}" ]]; then
+  ALERT_WEBHOOK_URL="$(deployed_webhook_url "${stack}_alertmanager")"
+fi
+export ALERT_WEBHOOK_URL
+
 bash secrets/create.sh
 
 before="$(stack_state "$stack")"

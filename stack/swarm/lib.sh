@@ -134,3 +134,15 @@ service_env() {
   docker service inspect "$1" --format '{{range .Spec.TaskTemplate.ContainerSpec.Env}}{{println .}}{{end}}' \
     2>/dev/null | sed -n "s/^$2=//p" || true
 }
+
+# deployed_webhook_url SERVICE: the webhook URL in the Alertmanager config SERVICE runs
+# (stack/monitoring/render.sh wrote it), or nothing.
+deployed_webhook_url() {
+  local config
+  config="$(docker service inspect "$1" --format \
+    '{{range .Spec.TaskTemplate.ContainerSpec.Configs}}{{if eq .File.Name "/etc/alertmanager/alertmanager.yml"}}{{.ConfigName}}{{end}}{{end}}' \
+    2>/dev/null || true)"
+  [[ -n "$config" ]] || return 0
+  docker config inspect "$config" --format '{{json .Spec.Data}}' 2>/dev/null | tr -d '"' | base64 -d |
+    sed -n 's/^ *- url: "\(.*\)"$/\1/p' | head -1 || true
+}

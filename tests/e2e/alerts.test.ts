@@ -83,7 +83,14 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
     console.log(
       `      make monitor: ${JSON.stringify(urls)}; up targets: ${targets.length} (${[...jobs].sort().join(', ')})`,
     );
-    expect([...jobs].sort()).to.deep.equal(['alertmanager', 'nginx', 'node', 'prometheus', 'web']);
+    expect([...jobs].sort()).to.deep.equal([
+      'alertmanager',
+      'backup',
+      'nginx',
+      'node',
+      'prometheus',
+      'web',
+    ]);
   });
 
   it('when Redis is scaled to 0, then RedisUnreachable reaches the webhook within its for plus two scrapes (and slack), and resolves once Redis is back', async function (this: Mocha.Context) {
@@ -143,5 +150,24 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
       `      Prometheus RSS ${(Number(memory[0]?.value[1]) / 2 ** 20).toFixed(0)} MiB, ${series[0]?.value[1]} head series`,
     );
     expect(durations.length).to.be.at.least(5);
+  });
+
+  it('when make up runs again without ALERT_WEBHOOK_URL, then Alertmanager keeps the receiver it had', async function (this: Mocha.Context) {
+    this.timeout(600000);
+    await swarm.makeUp();
+    const alertmanager = (await monitorUrls(swarm)).alertmanager!;
+    const config = await waitFor(
+      'Alertmanager answers with its configuration',
+      120000,
+      async () => {
+        const res = await fetch(`${alertmanager}/api/v2/status`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        return res.ok
+          ? ((await res.json()) as { config: { original: string } }).config.original
+          : undefined;
+      },
+    );
+    expect(config).to.include(receiver.url);
   });
 });
