@@ -88,6 +88,30 @@ describe('monitoring (stack/monitoring)', () => {
     expect(stack.volumes).to.include.keys('prometheus_data', 'alertmanager_data');
   });
 
+  it('mutes exactly the alerts the runbook says MongoUnreachable mutes, and each exists', () => {
+    const config = parse(read('stack/monitoring/alertmanager.yml')) as {
+      inhibit_rules: { source_matchers: string[]; target_matchers: string[] }[];
+    };
+    expect(config.inhibit_rules).to.have.length(1);
+    const [rule] = config.inhibit_rules;
+    expect(rule!.source_matchers).to.deep.equal(['alertname = MongoUnreachable']);
+    const muted = /^alertname =~ "(.+)"$/.exec(rule!.target_matchers[0]!)![1]!.split('|');
+    const sentence = /While `MongoUnreachable` fires, Alertmanager\s+mutes ([^.]+)\./.exec(
+      read('stack/README.md'),
+    )![1]!;
+    const said = [...sentence.matchAll(/`(\w+)`/g)].map((m) => m[1]!);
+    expect(said.sort()).to.deep.equal([...muted].sort());
+    const alerts = rules.map((r) => r.alert);
+    for (const name of muted) expect(alerts, name).to.include(name);
+    // An alert section that says it is muted names one of them.
+    const sections = read('stack/README.md')
+      .split(/^### Alert: /m)
+      .slice(1);
+    for (const section of sections.filter((text) => /mutes this/.test(text))) {
+      expect(muted, section.split('\n')[0]).to.include(section.split('\n')[0]!.trim());
+    }
+  });
+
   it('renders production values unless told, and the knobs and webhook URL when told', () => {
     const dir = mkdtempSync(join(tmpdir(), 'monitoring-'));
     const render = (env: Record<string, string>) => {
