@@ -88,6 +88,16 @@ describe('monitoring (stack/monitoring)', () => {
     expect(stack.volumes).to.include.keys('prometheus_data', 'alertmanager_data');
   });
 
+  it('says in each alert section what users feel while it fires', () => {
+    const sections = read('stack/README.md')
+      .split(/^### Alert: /m)
+      .slice(1);
+    expect(sections.length).to.be.at.least(rules.length - 1);
+    for (const section of sections) {
+      expect(section, section.split('\n')[0]).to.match(/^\*\*Users:\*\* \S/m);
+    }
+  });
+
   it('mutes exactly the alerts the runbook says MongoUnreachable mutes, and each exists', () => {
     const config = parse(read('stack/monitoring/alertmanager.yml')) as {
       inhibit_rules: { source_matchers: string[]; target_matchers: string[] }[];
