@@ -1,15 +1,49 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { spawnIn, type TestHost } from './netns.js';
 import { waitFor } from './swarm.js';
 import { connect } from 'node:net';
 
+const SHIPPED = resolve(import.meta.dirname, '../../../stack/balancer/haproxy.cfg');
+
+/**
+ * The shipped balancer configuration (stack/balancer/haproxy.cfg) with its example node
+ * addresses swapped for `nodes` (each `ip` with the published `ports`) and its listeners
+ * bound to `bindIp`: what an operator runs, pointed at this machine's stack.
+ */
+export function balancerConfig(
+  bindIp: string,
+  nodes: string[],
+  ports: { http: string; https: string },
+): string {
+  const servers = (https: boolean) =>
+    nodes
+      .map((ip, i) =>
+        https
+          ? `  server node${i + 1} ${ip}:${ports.https} port ${ports.http}`
+          : `  server node${i + 1} ${ip}:${ports.http}`,
+      )
+      .join('\n');
+  const text = readFileSync(SHIPPED, 'utf8')
+    .replace(/^ {2}bind :(80|443)$/gm, `  bind ${bindIp}:$1`)
+    .replace(
+      /^(backend nginx_http\n(?: {2}(?!server).*\n)*)(?: {2}server .*\n)+/m,
+      `$1${servers(false)}\n`,
+    )
+    .replace(
+      /^(backend nginx_https\n(?: {2}(?!server).*\n)*)(?: {2}server .*\n?)+/m,
+      `$1${servers(true)}\n`,
+    );
+  if (text.includes('10.0.1.1')) throw new Error(`${SHIPPED}: an example address was not replaced`);
+  return text;
+}
+
 /**
  * A real layer-4 balancer (Debian's HAProxy) on a test host of its own, in front of
  * the stack's published ports on `nodeIp`, as an operator's balancer would sit in front
- * of the nodes: TCP only, each connection to nginx opened with a PROXY protocol v2
- * header that names the client.
+ * of the nodes: the shipped configuration, TCP only, each connection to nginx opened
+ * with a PROXY protocol v2 header that names the client.
  */
 export async function startBalancer(
   host: TestHost,
@@ -18,29 +52,7 @@ export async function startBalancer(
 ): Promise<{ stop(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'groundwork-haproxy-'));
   const config = join(dir, 'haproxy.cfg');
-  writeFileSync(
-    config,
-    [
-      'global',
-      '  maxconn 4096',
-      'defaults',
-      '  mode tcp',
-      '  timeout connect 2s',
-      '  timeout client 30s',
-      '  timeout server 30s',
-      `frontend http`,
-      `  bind ${host.ip}:80`,
-      `  default_backend nginx_http`,
-      `frontend https`,
-      `  bind ${host.ip}:443`,
-      `  default_backend nginx_https`,
-      `backend nginx_http`,
-      `  server node1 ${nodeIp}:${ports.http} send-proxy-v2`,
-      `backend nginx_https`,
-      `  server node1 ${nodeIp}:${ports.https} send-proxy-v2`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(config, balancerConfig(host.ip, [nodeIp], ports));
   // -db: stay in the foreground, so stopping the child stops HAProxy.
   const child = spawnIn(host, 'haproxy', ['-db', '-f', config]);
   await waitFor(`HAProxy listening on ${host.ip}:80`, 20000, () => listening(host.ip, 80));
