@@ -7,7 +7,7 @@ STACK ?= groundwork
 export PATH := $(CURDIR)/.local/node/bin:$(PATH)
 
 .PHONY: help install build test lint typecheck format-check bench \
-        up down ps logs logs-since monitor rollout rollback scale secrets tls backup backups restore \
+        up down ps logs logs-since monitor rollout rollback scale secrets tls backup backups restore rebalance \
         swarm swarm-rollout swarm-down \
         cluster cluster-test cluster-down
 
@@ -58,6 +58,9 @@ rollback: ## Roll the web service back to its previous spec
 
 scale: ## Scale the web service: make scale N=5 (the next make up keeps it)
 	docker service scale $(STACK)_web=$(or $(N),3)
+
+rebalance: ## Spread web's replicas over the nodes again (after a node came back); a rolling update, only if needed
+	@bash stack/rebalance.sh $(STACK)
 
 secrets: ## Create each missing Swarm secret from a strong random value
 	@bash secrets/create.sh

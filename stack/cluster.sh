@@ -66,12 +66,6 @@ up() {
     DOCKER_HOST="tcp://$(node_ip 1):2375" show_tasks "$stack"
     exit 1
   }
-  # Swarm places tasks only when it starts them: a node that was away comes back empty.
-  # A forced update (start-first, one at a time) places them over the nodes again.
-  if ! web_spread "$nodes"; then
-    echo "cluster: web is not one replica per node; rebalancing (rolling, start-first)"
-    node_docker 1 service update --detach=false --quiet --force "${stack}_web" >/dev/null
-  fi
   : >.local/cluster/endpoints
   # Each node's engine by hostname: `make backup` reaches the backup task's node with it.
   for n in $(seq "$nodes"); do echo "$(node_name "$n") tcp://$(node_ip "$n"):2375"; done >.local/cluster/engines

@@ -90,6 +90,10 @@ export ALERT_WEBHOOK_URL
 
 bash secrets/create.sh
 
+# A node still joining or booting would get no task now and stay empty afterwards.
+poll "every node of the swarm Ready" "${NODES_WAIT:-60}" nodes_ready ||
+  echo "up: WARNING: not every node is Ready (docker node ls); deploying anyway"
+
 before="$(stack_state "$stack")"
 running_image="" running_replicas=""
 if docker service inspect "$web" >/dev/null 2>&1; then
@@ -128,4 +132,5 @@ stack_file_args
 docker stack deploy --with-registry-auth "${STACK_FILE_ARGS[@]}" "$stack" >/dev/null
 wait_for_deploy "$stack" "$before" "${UP_WAIT:-300}"
 report_changes "$before" "$(stack_state "$stack")"
+rebalance "$web"
 echo "up: stack $stack converged; web runs $GROUNDWORK_IMAGE × ${replicas:-3}"

@@ -113,13 +113,3 @@ copy_image() {
   for pid in "${pids[@]}"; do wait "$pid"; done
   rm -f "$archive"
 }
-
-# web_spread N: with 3 or more nodes, no node runs two of web's 3 replicas. (Fewer
-# nodes than replicas must share; nothing to check.)
-web_spread() {
-  local counts
-  (($1 >= 3)) || return 0
-  counts="$(node_docker 1 service ps groundwork_web --filter desired-state=running \
-    --format '{{.Node}}' | sort | uniq -c | awk '{ print $1 }' | sort -u | tr -d '[:space:]')"
-  [[ "$counts" == 1 ]]
-}

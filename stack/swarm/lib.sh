@@ -146,3 +146,29 @@ deployed_webhook_url() {
   docker config inspect "$config" --format '{{json .Spec.Data}}' 2>/dev/null | tr -d '"' | base64 -d |
     sed -n 's/^ *- url: "\(.*\)"$/\1/p' | head -1 || true
 }
+
+# nodes_ready: every node of the swarm that is not drained is Ready.
+nodes_ready() {
+  ! docker node ls --format '{{.Status}} {{.Availability}}' | grep -v '^Ready ' | grep -qv ' Drain$'
+}
+
+# service_spread SERVICE: no node runs more of SERVICE's replicas than an even spread over
+# the active, Ready nodes would put there. Swarm places a task only when it starts it, so
+# a node that was away (or joined late) stays empty until something replaces tasks.
+service_spread() {
+  local nodes replicas most
+  nodes="$(docker node ls --format '{{.Status}} {{.Availability}}' | grep -c '^Ready Active$' || true)"
+  replicas="$(docker service ps "$1" --filter desired-state=running --format '{{.Node}}' | grep -c . || true)"
+  most="$(docker service ps "$1" --filter desired-state=running --format '{{.Node}}' | sort | uniq -c |
+    awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { print m }')"
+  ((nodes > 0)) || return 0
+  ((most <= (replicas + nodes - 1) / nodes))
+}
+
+# rebalance SERVICE: a forced rolling update (the service's own update_config: start-first,
+# one at a time) when SERVICE is not spread, which places its tasks over the nodes again.
+rebalance() {
+  if service_spread "$1"; then return 0; fi
+  echo "rebalance: $1 is not spread over the nodes; replacing its tasks one at a time"
+  docker service update --detach=false --quiet --force "$1" >/dev/null
+}

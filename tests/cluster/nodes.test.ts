@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { missing } from '../e2e/support/checks.js';
 import { Client, signUp, type User } from '../e2e/support/client.js';
 import { Load, type LoadResult } from '../e2e/support/load.js';
-import { waitFor } from '../e2e/support/swarm.js';
+import { sh, waitFor } from '../e2e/support/swarm.js';
 import { sharedCluster, type Cluster } from './support/cluster.js';
 
 /**
@@ -143,6 +143,17 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
       // Whatever failed, the machine boots again for the tests after this one.
       await cluster.start(victim);
     }
+  });
+
+  it('when the killed node is back, make rebalance puts one web replica on each node again', async () => {
+    console.log(
+      `      web per node once the node is back: ${JSON.stringify(await cluster.webByNode())}`,
+    );
+    const output = await sh('make', ['--no-print-directory', '-s', 'rebalance'], cluster.engine());
+    console.log(`      ${output.trim().split('\n').join('\n      ')}`);
+    const byNode = await cluster.webByNode();
+    expect(Object.keys(byNode).sort()).to.deep.equal([1, 2, 3].map((n) => cluster.name(n)));
+    expect(Object.values(byNode)).to.deep.equal([1, 1, 1]);
   });
 });
 
