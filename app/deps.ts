@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
+import { AUTH_MIGRATIONS } from './auth/migrations.js';
 import { createAuthService } from './auth/service.js';
 import type { AuthService, RequestLimiters } from './auth/types.js';
 import { createCache, type Cache } from './cache/create-cache.js';
@@ -13,10 +14,14 @@ import { createReadiness, type ReadinessProbe } from './health/readiness.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createCachedReads, type CachedProjectReads } from './projects/cached-reads.js';
 import { createIdempotencyStore } from './projects/idempotency-store.js';
+import { PROJECT_MIGRATIONS } from './projects/migrations.js';
 import { createProjectsRepository } from './projects/repository.js';
 import { createProjectsService, type ProjectsService } from './projects/service.js';
 import { createLimiters } from './rate-limit/limiters.js';
 import { connectRedis, createRedis } from './redis/redis.js';
+
+/** Every feature's schema steps; each feature numbers its own. */
+const MIGRATIONS = [...AUTH_MIGRATIONS, ...PROJECT_MIGRATIONS];
 
 export interface Deps {
   config: Config;
@@ -54,7 +59,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
   const closers: (() => Promise<unknown>)[] = [() => mongo.client.close(), () => quit(redis)];
   try {
     await connectRedis(redis, logger);
-    await migrate(mongo.db, logger);
+    await migrate(mongo.db, logger, MIGRATIONS);
     const auth = createAuthService({ db: mongo.db, redis, config, metrics, logger });
     if (config.ADMIN_PASSWORD !== undefined && config.ADMIN_PASSWORD !== '') {
       await auth.ensureAdmin(config.ADMIN_PASSWORD);
