@@ -2,9 +2,11 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from './deps.js';
+import { authApi } from './auth/openapi.js';
 import { authRoutes } from './auth/routes.js';
 import { AppError } from './errors/app-errors.js';
 import { problemMiddleware } from './errors/problem-middleware.js';
+import { healthApi } from './health/openapi.js';
 import { healthRoutes } from './health/routes.js';
 import { createLoadShedder, sampleEventLoopDelay } from './http/load-shedding.js';
 import { rejectControlCharacters } from './http/query-text.js';
@@ -13,7 +15,11 @@ import { createRequestLog, type RequestLog } from './http/request-log.js';
 import { docsRoutes } from './openapi/routes.js';
 import { createFastReads } from './projects/fast-reads.js';
 import { createListQueries, type ListQueries } from './projects/list-queries.js';
+import { projectsApi } from './projects/openapi.js';
 import { projectsRoutes } from './projects/routes.js';
+
+/** Each capability's part of /openapi.json, in the order /docs shows them. */
+export const API_SECTIONS = [projectsApi, authApi, healthApi];
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -76,7 +82,7 @@ export function createApp(
   const router = new Router();
   for (const child of [
     healthRoutes(deps.readiness, deps.metrics, version),
-    docsRoutes(deps.config.APP_VERSION),
+    docsRoutes(deps.config.APP_VERSION, API_SECTIONS),
     authRoutes(deps),
     projectsRoutes(deps, shared.lists),
   ]) {

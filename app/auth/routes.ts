@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context, Middleware, Next } from 'koa';
-import { requireMongo } from '../db/reachability.js';
+import { requireMongo } from '../http/require-mongo.js';
 import type { Deps } from '../deps.js';
 import { ForbiddenError, ValidationError } from '../errors/app-errors.js';
 import { jsonBody } from '../http/json-body.js';

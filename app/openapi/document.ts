@@ -1,18 +1,13 @@
-import { authApi } from '../auth/openapi.js';
-import { healthApi } from '../health/openapi.js';
-import { projectsApi } from '../projects/openapi.js';
-import { securitySchemes } from './common.js';
+import { securitySchemes, type ApiSection } from './common.js';
 import { ProblemSchema } from './problems.js';
 
-// In the order /docs shows them.
-const SECTIONS = [projectsApi, authApi, healthApi];
-
 /**
- * The OpenAPI 3.1 document, assembled from each capability's own section. Its
- * schemas are the TypeBox objects the routes validate with; JSON.stringify drops
- * TypeBox's symbol-keyed metadata, leaving plain JSON Schema 2020-12.
+ * The OpenAPI 3.1 document, assembled from each capability's own section (app.ts hands
+ * them over, in the order /docs shows them). Its schemas are the TypeBox objects the
+ * routes validate with; JSON.stringify drops TypeBox's symbol-keyed metadata, leaving
+ * plain JSON Schema 2020-12.
  */
-export function buildOpenApiDocument(version: string): string {
+export function buildOpenApiDocument(version: string, sections: readonly ApiSection[]): string {
   return JSON.stringify({
     openapi: '3.1.0',
     info: {
@@ -26,12 +21,12 @@ export function buildOpenApiDocument(version: string): string {
     // Relative: the document is right for whichever host serves it, nginx's public
     // name or a replica's own port.
     servers: [{ url: '/', description: 'The host that served this document' }],
-    tags: SECTIONS.map((section) => section.tag),
-    paths: Object.assign({}, ...SECTIONS.map((section) => section.paths)) as unknown,
+    tags: sections.map((section) => section.tag),
+    paths: Object.assign({}, ...sections.map((section) => section.paths)) as unknown,
     components: {
       schemas: Object.assign(
         { Problem: ProblemSchema },
-        ...SECTIONS.map((section) => section.schemas),
+        ...sections.map((section) => section.schemas),
       ) as unknown,
       securitySchemes,
     },

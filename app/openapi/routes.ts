@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Router from '@koa/router';
+import type { ApiSection } from './common.js';
 import { buildOpenApiDocument } from './document.js';
 
 // Swagger UI's prebuilt assets, served from our own origin: /docs works with no
@@ -28,8 +29,8 @@ const DOCS_PAGE = `<!doctype html>
 // validator service.
 const INIT_SCRIPT = `SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', validatorUrl: null });`;
 
-export function docsRoutes(version = '0'): Router {
-  const document = buildOpenApiDocument(version);
+export function docsRoutes(version: string, sections: readonly ApiSection[]): Router {
+  const document = buildOpenApiDocument(version, sections);
   const assets = new Map(
     Object.entries(ASSETS).map(([name, { file, type }]) => [
       name,

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { requireUser } from '../auth/require-user.js';
 import type { PublicUser } from '../auth/types.js';
 import type { Read } from '../cache/read.js';
-import { requireMongo } from '../db/reachability.js';
+import { requireMongo } from '../http/require-mongo.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError, ValidationError } from '../errors/app-errors.js';
 import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const APP = resolve(import.meta.dirname, '../../app');
-const GENERIC = ['cache', 'http'];
+const GENERIC = ['cache', 'http', 'openapi'];
 // Shared plumbing every module may use; every other folder of app/ is a feature.
 const INFRASTRUCTURE = ['config', 'db', 'errors', 'logging', 'metrics', 'redis'];
 
@@ -28,12 +28,12 @@ function folderOf(file: string, specifier: string): string {
   return target.includes(sep) ? target.split(sep)[0]! : '';
 }
 
-describe('generic modules (app/cache, app/http)', () => {
+describe('layers: generic modules and infrastructure import no feature', () => {
   it('when the tree is read, then there are feature folders to keep out', () => {
     expect(featureFolders()).to.include.members(['projects', 'auth']);
   });
 
-  for (const folder of GENERIC) {
+  for (const folder of [...GENERIC, ...INFRASTRUCTURE]) {
     it(`when a file in app/${folder}/ imports, then never from a feature folder or the composition root`, () => {
       const features = featureFolders();
       const files = readdirSync(join(APP, folder)).filter((name) => name.endsWith('.ts'));

@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
+import { API_SECTIONS } from '../../../app/app.js';
 import { buildOpenApiDocument } from '../../../app/openapi/document.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -19,7 +20,7 @@ interface Parameter {
  * example that broke its own schema would mislead every reader of /docs.
  */
 describe('the OpenAPI document’s examples', () => {
-  const document = JSON.parse(buildOpenApiDocument('0.0.0')) as {
+  const document = JSON.parse(buildOpenApiDocument('0.0.0', API_SECTIONS)) as {
     components: { schemas: Record<string, Schema> };
     paths: Record<string, Record<string, { parameters?: Parameter[] }>>;
   };
