@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { listAll } from '../e2e/support/checks.js';
 import { Client, PASSWORD, signUp, type User } from '../e2e/support/client.js';
 import { sh, waitFor } from '../e2e/support/swarm.js';
-import { sharedCluster, type Cluster } from './support/cluster.js';
+import { CLUSTER_BACKUP_INTERVAL, sharedCluster, type Cluster } from './support/cluster.js';
 
-const INTERVAL_S = 30;
+const INTERVAL_S = CLUSTER_BACKUP_INTERVAL;
 
 interface Acked {
   id: string;
@@ -27,7 +27,6 @@ describe('the cluster when the data node is lost for good (make cluster, make re
   before(async function () {
     this.timeout(1200000);
     cluster = await sharedCluster();
-    await cluster.up({ BACKUP_INTERVAL: String(INTERVAL_S) });
     cluster.via = 2;
     client = new Client(cluster.endpoints[1]!, '127.0.0.1');
     user = await signUp(client, `${tag}_${Date.now().toString(36).slice(-4)}`);

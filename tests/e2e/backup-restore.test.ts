@@ -4,7 +4,14 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { e2eUsers } from './support/checks.js';
 import { Client, clientIp, PASSWORD, type User } from './support/client.js';
-import { docker, sh, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import {
+  docker,
+  E2E_BACKUP_INTERVAL,
+  sh,
+  sharedSwarm,
+  waitFor,
+  type Swarm,
+} from './support/swarm.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -71,8 +78,8 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     return { status: reply.status, body: reply.text, etag: String(reply.headers.etag) };
   }
 
-  it('takes an archive on demand, copies it to ./backups/ in mongodump’s layout, and lists it newest last', async function (this: Mocha.Context) {
-    this.timeout(120000);
+  it('takes archives by itself every BACKUP_INTERVAL, kept across redeploys, and one on demand, copied to ./backups/ in mongodump’s layout and listed newest last', async function (this: Mocha.Context) {
+    this.timeout(300000);
     const listed = await client.call(`/projects?q=${tag}&limit=100`);
     for (const { id } of (listed.body as { items: { id: string }[] }).items) {
       const snapshot = await read(id);
@@ -80,6 +87,23 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
       saved.set(id, snapshot);
     }
     expect(saved.size).to.equal(30);
+
+    // The suite's stack was deployed with BACKUP_INTERVAL set; the redeploys of the tests
+    // before this one (make up without it) kept it.
+    const env = await docker(
+      'service',
+      'inspect',
+      '-f',
+      '{{range .Spec.TaskTemplate.ContainerSpec.Env}}{{println .}}{{end}}',
+      swarm.service('backup'),
+    );
+    expect(env).to.include(`BACKUP_INTERVAL=${E2E_BACKUP_INTERVAL}`);
+    const before = await archives();
+    const scheduled = await waitFor('a scheduled archive newer than the last', 150000, async () => {
+      const now = await archives();
+      return now.length > 0 && now.at(-1) !== before.at(-1) ? now.at(-1) : undefined;
+    });
+    console.log(`      scheduled archive: ${scheduled}`);
 
     const out = await make('backup');
     console.log(`      ${out.trim().split('\n').join('\n      ')}`);
@@ -101,40 +125,8 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     copied = `backups/${name}`;
   });
 
-  it('when the stack runs with BACKUP_INTERVAL=20, then archives appear by themselves, and the next make up keeps the setting', async function (this: Mocha.Context) {
-    this.timeout(600000);
-    await swarm.redeploy({ BACKUP_INTERVAL: '20' });
-    const before = await archives();
-    const fresh = await waitFor('a scheduled archive newer than the last one', 90000, async () => {
-      const now = await archives();
-      return now.at(-1) !== before.at(-1) ? now.at(-1) : undefined;
-    });
-    console.log(`      scheduled archive: ${fresh}`);
-    await swarm.makeUp();
-    const env = await docker(
-      'service',
-      'inspect',
-      '-f',
-      '{{range .Spec.TaskTemplate.ContainerSpec.Env}}{{println .}}{{end}}',
-      swarm.service('backup'),
-    );
-    expect(env).to.include('BACKUP_INTERVAL=20');
-    // Back to the default, so the rest of the suite is not backed up every 20 s.
-    await swarm.redeploy({ BACKUP_INTERVAL: '3600' });
-  });
-
   it('when MongoDB’s volume is destroyed, then make restore brings every project back with its id, content and ETag, the user signs in with the old password, and writes work', async function (this: Mocha.Context) {
     this.timeout(600000);
-    // Written after the newest archive: the restore goes back to before it.
-    const later = await client.call('/projects', {
-      method: 'POST',
-      token: user.token,
-      json: { name: `${tag} after the backup`, budget: 1, status: 'planning' },
-    });
-    expect(later.status).to.equal(201);
-    const laterId = (later.body as { id: string }).id;
-    expect((await read(laterId)).status).to.equal(200);
-
     await docker('service', 'scale', '--detach=false', `${swarm.service('mongo')}=0`);
     // Stopped task containers keep the volume in use until Swarm prunes them.
     const label = `label=com.docker.swarm.service.name=${swarm.service('mongo')}`;
@@ -153,14 +145,11 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     const out = await make('restore');
     console.log(`      ${out.trim().split('\n').join('\n      ')}`);
     expect(out).to.match(/restored groundwork-\S+\.tar\.gz/);
-
-    // Replicas re-read the cache epoch every second; nothing cached before is served after.
-    await waitFor('the project written after the backup is gone', 30000, async () =>
-      (await read(laterId)).status === 404 ? true : undefined,
-    );
     for (const [id, snapshot] of saved) {
-      const now = await read(id);
-      expect(now.status, id).to.equal(200);
+      const now = await waitFor(`project ${id} back`, 30000, async () => {
+        const reply = await read(id);
+        return reply.status === 200 ? reply : undefined;
+      });
       expect(now.body, id).to.equal(snapshot.body);
       expect(now.etag, id).to.equal(snapshot.etag);
     }
@@ -178,19 +167,42 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     expect(created.status, created.text).to.equal(201);
   });
 
-  it('refuses to restore over a database that is not empty unless FORCE=1, and restores a local archive by path', async function (this: Mocha.Context) {
+  it('refuses a database that is not empty unless FORCE=1; a local archive restored by path takes every replica back to it, cache included', async function (this: Mocha.Context) {
     this.timeout(300000);
-    const error = await make('restore').then(
+    // Changed and read (so cached on the replicas) after the archive was taken.
+    const [id, snapshot] = [...saved][0]!;
+    const patched = await client.call(`/projects/${id}`, {
+      method: 'PATCH',
+      token: user.token,
+      json: { name: `${tag} renamed after the backup` },
+    });
+    expect(patched.status, patched.text).to.equal(200);
+    for (let i = 0; i < 6; i += 1) expect((await read(id)).body).to.include('renamed');
+    const extra = await client.call('/projects', {
+      method: 'POST',
+      token: user.token,
+      json: { name: `${tag} written after the backup`, budget: 3, status: 'planning' },
+    });
+    expect(extra.status).to.equal(201);
+
+    const error = await make('restore', { FILE: copied }).then(
       () => '',
       (err: unknown) => (err as Error).message,
     );
     expect(error).to.match(/not empty/);
+    expect((await read(id)).body, 'a refused restore changes nothing').to.include('renamed');
+
     expect(existsSync(resolve(ROOT, copied)), copied).to.equal(true);
     const out = await make('restore', { FILE: copied, FORCE: '1' });
     expect(out).to.match(/restored /);
-    const [id, snapshot] = [...saved][0]!;
-    await waitFor('the restored project readable', 30000, async () =>
-      (await read(id)).body === snapshot.body ? true : undefined,
-    );
+    // Every read, on whichever replica nginx picks, is the archive's within seconds.
+    await waitFor('every replica serves the archive’s project', 30000, async () => {
+      for (let i = 0; i < 6; i += 1) {
+        const now = await read(id);
+        if (now.body !== snapshot.body || now.etag !== snapshot.etag) return undefined;
+      }
+      return true;
+    });
+    expect((await read((extra.body as { id: string }).id)).status).to.equal(404);
   });
 });

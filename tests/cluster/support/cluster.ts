@@ -115,6 +115,8 @@ export class Cluster {
   }
 }
 
+export const CLUSTER_BACKUP_INTERVAL = 30;
+
 let shared: Promise<Cluster> | undefined;
 let started: Cluster | undefined;
 
@@ -123,7 +125,8 @@ export function sharedCluster(): Promise<Cluster> {
   shared ??= (async () => {
     const cluster = new Cluster();
     started = cluster;
-    const output = await cluster.up();
+    // Backups every 30 s, so the restore drill sees scheduled archives within a minute.
+    const output = await cluster.up({ BACKUP_INTERVAL: String(CLUSTER_BACKUP_INTERVAL) });
     console.log(`      ${output.split('\n').find((l) => l.includes(' converged in ')) ?? ''}`);
     return cluster;
   })();

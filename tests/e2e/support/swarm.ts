@@ -33,6 +33,9 @@ export async function sh(
   }
 }
 
+/** The backup schedule the suite's stack runs with: scheduled archives within a test's wait. */
+export const E2E_BACKUP_INTERVAL = '60';
+
 /**
  * What stack/swarm.sh sets for stack/up.sh and stack/rollout.sh on this machine (no
  * registry): the offline override, the local Node base, no --pull.
@@ -87,8 +90,11 @@ export class Swarm {
     return `${this.stack}_${name}`;
   }
 
+  /** `make swarm`; a first deploy backs up every minute (later deploys keep what runs). */
   up(): Promise<string> {
-    return sh('bash', ['stack/swarm.sh', 'up', this.stack]);
+    return sh('bash', ['stack/swarm.sh', 'up', this.stack], {
+      BACKUP_INTERVAL: E2E_BACKUP_INTERVAL,
+    });
   }
 
   /** `make swarm` again with other settings (EDGE_HTTPS_ONLY, EDGE_PROXY_FROM, ...). */
