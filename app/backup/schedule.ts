@@ -31,7 +31,8 @@ export async function startScheduler(
 
   const once = async (): Promise<void> => {
     const newest = await newestArchive(config.BACKUP_DIR);
-    const wait = newest ? newest.finishedMs + intervalMs - Date.now() : 0;
+    // From start to start, so the schedule does not drift by each run's duration.
+    const wait = newest ? Date.parse(newest.manifest.time) + intervalMs - Date.now() : 0;
     if (wait > 0) return sleep(wait, undefined, { signal: abort.signal });
     try {
       const result = await runBackup(db, {
