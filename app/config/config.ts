@@ -1,13 +1,13 @@
 import { bool, cleanEnv, makeValidator, port, str, url } from 'envalid';
 import { ConfigError, resolveSecretFiles, type RawEnv } from './secret-files.js';
 
-const positiveInt = makeValidator<number>((input) => {
+export const positiveInt = makeValidator<number>((input) => {
   const n = Number(input);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error('must be a non-negative integer');
   return n;
 });
 
-const mongoUrl = makeValidator<string>((input) => {
+export const mongoUrl = makeValidator<string>((input) => {
   if (!/^mongodb(\+srv)?:\/\/[^\s]+$/.test(input)) throw new Error('must be a mongodb:// URL');
   return input;
 });
@@ -230,14 +230,14 @@ export function loadConfig(env: RawEnv = process.env): Config {
   });
 }
 
-function describe(error: Error | undefined): string {
+export function describe(error: Error | undefined): string {
   // envalid says "Missing" or the validator's message; never echo the value itself,
   // which may be a secret.
   const message = error?.message ?? 'invalid';
   return message.startsWith('Invalid') ? 'invalid value' : message;
 }
 
-function withPassword(connection: string, password: string | undefined): string {
+export function withPassword(connection: string, password: string | undefined): string {
   if (password === undefined || password === '') return connection;
   const parsed = new URL(connection);
   parsed.password = encodeURIComponent(password);

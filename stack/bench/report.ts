@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type { BackupBench } from './backup.js';
 import type { HalfRate, RssSample } from './extra.js';
 
 export interface Row {
@@ -27,6 +28,7 @@ interface Report {
   rss: RssSample[];
   /** Share of CPU time per category in the profile of (4). */
   profile: [string, number][];
+  backup: BackupBench;
 }
 
 /** Prints the markdown table and writes it, with the SVG chart, beside results.json. */
@@ -75,7 +77,7 @@ function ratio(rows: Row[], a: string, b: string): { median: number; text: strin
   return { median, text: `${median.toFixed(2)}× (rounds ${spread}; by CPU per request ${cpu}×)` };
 }
 
-function targets({ rows, half, floor, rss, profile }: Report): string[] {
+function targets({ rows, half, floor, rss, profile, backup }: Report): string[] {
   const last = rss.at(-1);
   const mid = rss[Math.floor(rss.length / 2)];
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
@@ -121,6 +123,7 @@ function targets({ rows, half, floor, rss, profile }: Report): string[] {
       `${last?.rssMb.toFixed(0)} MB (${mid?.rssMb.toFixed(0)} MB at ${((mid?.requests ?? 0) / 1e6).toFixed(2)} M)`,
       (last?.rssMb ?? Infinity) <= 150 && (last?.rssMb ?? 0) <= (mid?.rssMb ?? 0) * 1.1,
     ],
+    ...backupLines(backup),
   ];
   const shown = (ok: boolean | 'noisy') =>
     ok === 'noisy' ? 'met at the 0.7× floor for a noisy host' : verdict(ok);
@@ -168,4 +171,27 @@ function byKey(rows: Row[], key: string): Row {
   const row = rows.find((r) => r.key === key);
   if (!row) throw new Error(`no result for ${key}`);
   return row;
+}
+
+/** The backup engine's rows (stack/bench/backup.ts): speed against the bare driver, and its cost to by-id reads. */
+function backupLines(b: BackupBench): [string, string, boolean][] {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const perDoc = (b.archiveBytes / b.documents).toFixed(1);
+  return [
+    [
+      `backup of ${b.documents} projects ≥ 0.8 × bare find() streaming them`,
+      `${(b.bareFindMs / b.backupMs).toFixed(2)}× (${seconds(b.backupMs)} vs ${seconds(b.bareFindMs)}; ${perDoc} archive bytes per document)`,
+      b.bareFindMs / b.backupMs >= 0.8,
+    ],
+    [
+      `restore of them ≥ 0.8 × bare insertMany`,
+      `${(b.bareInsertMs / b.restoreMs).toFixed(2)}× (${seconds(b.restoreMs)} vs ${seconds(b.bareInsertMs)})`,
+      b.bareInsertMs / b.restoreMs >= 0.8,
+    ],
+    [
+      'by-id p99 while a backup runs ≤ 1.5 × without',
+      `${b.byIdP99DuringBackupMs.toFixed(2)} ms vs ${b.byIdP99Ms.toFixed(2)} ms (${b.byIdReads[1]} and ${b.byIdReads[0]} reads)`,
+      b.byIdP99DuringBackupMs <= 1.5 * b.byIdP99Ms,
+    ],
+  ];
 }

@@ -4,6 +4,7 @@
 // Started by stack/bench.sh, which owns Redis and FerretDB and cleans up.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backupBench } from './backup.js';
 import { halfRateLatency, rssOverRequests } from './extra.js';
 import { startAll } from './lineup.js';
 import { cpuSeconds, memory, stop } from './processes.js';
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
     const rss = await rssOverRequests(cached, settings.rssRequests, load);
     const path = new URL(cached.url).pathname;
     const profile = await profileCached(env, path, 10, load);
-    const report = { settings, rows, half, floor, rss, profile };
+    const backup = await backupBench(env.mongoUrl);
+    const report = { settings, rows, half, floor, rss, profile, backup };
     writeFileSync(
       join(env.dir, 'results.json'),
       JSON.stringify({ ...report, runs: Object.fromEntries(runs) }, null, 2),
