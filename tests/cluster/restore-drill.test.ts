@@ -21,6 +21,7 @@ describe('the cluster when the data node is lost for good (make cluster, make re
   this.timeout(900000);
   let cluster: Cluster;
   let client: Client;
+  let close: () => void = () => undefined;
   let user: User;
   const tag = `drill${process.pid.toString(36)}`;
 
@@ -29,11 +30,14 @@ describe('the cluster when the data node is lost for good (make cluster, make re
     cluster = await sharedCluster();
     cluster.via = 2;
     client = new Client(cluster.endpoints[1]!, '127.0.0.1');
+    close = () => {
+      client.close();
+    };
     user = await signUp(client, `${tag}_${Date.now().toString(36).slice(-4)}`);
   });
 
   after(() => {
-    client.close();
+    close();
   });
 
   /** `make TARGET` against the cluster through node `via`'s engine. */

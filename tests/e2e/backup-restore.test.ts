@@ -4,14 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { e2eUsers } from './support/checks.js';
 import { Client, clientIp, PASSWORD, type User } from './support/client.js';
-import {
-  docker,
-  E2E_BACKUP_INTERVAL,
-  sh,
-  sharedSwarm,
-  waitFor,
-  type Swarm,
-} from './support/swarm.js';
+import { docker, E2E_BACKUP_INTERVAL, sh, sharedSwarm, waitFor, Swarm } from './support/swarm.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -45,7 +38,8 @@ interface Snapshot {
  */
 describe('e2e swarm: backups and restore (make backup, make backups, make restore)', () => {
   let swarm: Swarm;
-  let client: Client;
+  // Made first, so that `after` can close it whatever failed.
+  const client = new Client(new Swarm().url, clientIp(41, 1));
   let user: User;
   const tag = `backup${process.pid}`;
   const saved = new Map<string, Snapshot>();
@@ -55,7 +49,6 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     this.timeout(900000);
     swarm = await sharedSwarm();
     await swarm.converged('backup');
-    client = new Client(swarm.url, clientIp(41, 1));
     user = (await e2eUsers(swarm))[0]!;
     for (let n = 0; n < 30; n += 1) {
       const json = {
