@@ -89,10 +89,8 @@ async function dumpCollection(
   let count = 0;
   const file = await open(join(work, `${name}.bson`), 'wx');
   try {
-    const cursor = collection.find(
-      {},
-      { raw: true, batchSize: options.batchSize, sort: { _id: 1 } },
-    );
+    // Natural order: a sort makes FerretDB read and sort the whole collection up front.
+    const cursor = collection.find({}, { raw: true, batchSize: options.batchSize });
     let batch: Buffer[] = [];
     const flush = async () => {
       const bytes = Buffer.concat(batch);
