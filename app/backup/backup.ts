@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -89,10 +89,8 @@ async function dumpCollection(
   let count = 0;
   const file = await open(join(work, `${name}.bson`), 'wx');
   try {
-    const cursor = collection.find(
-      {},
-      { raw: true, batchSize: options.batchSize, sort: { _id: 1 } },
-    );
+    // Natural order: a sort makes FerretDB read and sort the whole collection up front.
+    const cursor = collection.find({}, { raw: true, batchSize: options.batchSize });
     let batch: Buffer[] = [];
     const flush = async () => {
       const bytes = Buffer.concat(batch);
@@ -194,6 +192,22 @@ async function publish(
     }
     return { name, path };
   }
+}
+
+/**
+ * Removes temp dirs of backups killed outright (SIGKILL, a lost node) over a day ago;
+ * a younger one may be another process's run in progress.
+ */
+export async function removeStaleTemp(dir: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith('.tmp-groundwork-')) continue;
+    const { mtimeMs } = await stat(join(dir, name));
+    if (now - mtimeMs < 24 * 3600 * 1000) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Removes all but the newest `keep` archives; returns the names removed. */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'winston';
 import { ConfigError, type RawEnv } from '../config/secret-files.js';
 import { connectMongo, type MongoHandle } from '../db/mongo.js';
@@ -62,8 +62,9 @@ export async function runCli(args: string[], env: RawEnv, io: CliIo): Promise<nu
       case 'verify': {
         const [target] = rest;
         if (rest.length !== 1 || target === undefined) return usage(io);
-        await readArchive(resolveArchive(config.BACKUP_DIR, target));
-        io.out(`ok ${target}`);
+        const path = resolveArchive(config.BACKUP_DIR, target);
+        await readArchive(path);
+        io.out(`ok ${basename(path)}`);
         return 0;
       }
       case 'restore': {

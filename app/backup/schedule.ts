@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
 import { listArchiveNames, newestArchive } from './archive.js';
-import { prune, runBackup } from './backup.js';
+import { prune, removeStaleTemp, runBackup } from './backup.js';
 import type { BackupConfig } from './config.js';
 import { createBackupMetrics } from './metrics.js';
 
@@ -27,6 +27,9 @@ export async function startScheduler(
   const metrics = createBackupMetrics(config.BACKUP_DIR, config.BACKUP_INTERVAL);
   const server = await listen(metrics.registry, port);
   const abort = new AbortController();
+  const stale = await removeStaleTemp(config.BACKUP_DIR);
+  if (stale.length > 0)
+    logger.warn('removed temp files of interrupted backups', { removed: stale });
   const intervalMs = config.BACKUP_INTERVAL * 1000;
 
   const once = async (): Promise<void> => {

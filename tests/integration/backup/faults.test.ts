@@ -1,7 +1,9 @@
-import { join } from 'node:path';
+import { mkdirSync, utimesSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import { MongoClient, type Db } from 'mongodb';
 import sinon from 'sinon';
+import { removeStaleTemp } from '../../../app/backup/backup.js';
 import { disk } from '../../../app/backup/disk.js';
 import { testServers } from '../../support/root-hooks.js';
 import { backupEnv, cli, filesIn, useBackupDir } from './support.js';
@@ -67,5 +69,20 @@ describe('backup: failing runs', () => {
     sinon.restore();
     expect(failed.code).to.equal(1);
     expect(filesIn(backupDir())).to.deep.equal(older);
+  });
+});
+
+describe('backup: temp files of a killed run', () => {
+  const backupDir = useBackupDir();
+
+  it('when a temp dir is over a day old, then it is removed, and a younger one (a run in progress) is kept', async () => {
+    const old = join(backupDir(), '.tmp-groundwork-20260101T000000Z.tar.gz-1-1');
+    const young = join(backupDir(), '.tmp-groundwork-20260102T000000Z.tar.gz-2-2');
+    mkdirSync(old);
+    mkdirSync(young);
+    const dayAgo = new Date(Date.now() - 25 * 3600 * 1000);
+    utimesSync(old, dayAgo, dayAgo);
+    expect(await removeStaleTemp(backupDir())).to.deep.equal([basename(old)]);
+    expect(filesIn(backupDir())).to.deep.equal([basename(young)]);
   });
 });

@@ -105,10 +105,7 @@ describe('backup: round trip through an archive', () => {
       execFileSync('tar', ['-xzf', join(backupDir(), name), '-C', out]);
       const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
       expect(manifest.database).to.equal(db.databaseName);
-      const raw = await db
-        .collection('projects')
-        .find({}, { raw: true, sort: { _id: 1 } })
-        .toArray();
+      const raw = await db.collection('projects').find({}, { raw: true }).toArray();
       const expected = Buffer.concat(raw.map((doc) => Buffer.from(doc as unknown as Uint8Array)));
       const bson = readFileSync(join(out, db.databaseName, 'projects.bson'));
       expect(bson.equals(expected)).to.equal(true);
