@@ -4,6 +4,11 @@ import { readArchive, type Manifest } from './archive.js';
 
 /** Collections the app fills by itself, so they do not make a database "not empty". */
 const OWN_STATE = new Set(['migrations', 'cache_meta']);
+/**
+ * Nor does the first admin, which every replica creates at start-up on an empty database
+ * (a replica rescheduled after the data node was lost makes one before the restore).
+ */
+const STARTUP_DOCUMENTS: Record<string, Document> = { users: { username: { $ne: 'admin' } } };
 
 export class NotEmptyError extends Error {
   override name = 'NotEmptyError';
@@ -65,7 +70,7 @@ async function refuseNonEmpty(db: Db): Promise<void> {
   const held: string[] = [];
   for (const { name } of infos) {
     if (OWN_STATE.has(name) || name.startsWith('system.')) continue;
-    const count = await db.collection(name).countDocuments({});
+    const count = await db.collection(name).countDocuments(STARTUP_DOCUMENTS[name] ?? {});
     if (count > 0) held.push(`${name}=${count}`);
   }
   if (held.length > 0) {

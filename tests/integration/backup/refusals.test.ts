@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
 import { call, signUp } from '../../support/http.js';
-import { backupEnv, cli, snapshot, useBackupDir } from './support.js';
+import { backupEnv, cli, dropAll, snapshot, useBackupDir } from './support.js';
 
 /**
  * A restore checks the whole archive before it touches anything: a truncated,
@@ -105,6 +105,21 @@ describe('backup: restore refusals', () => {
     expect(forced.code, forced.lines.join('\n')).to.equal(0);
     expect(await db.collection('projects').countDocuments()).to.equal(5);
     expect(await db.collection('projects').findOne({ _id: extra.insertedId })).to.equal(null);
+  });
+
+  it('when the database holds only what a replica makes at start-up (the first admin, migrations, the cache epoch), then it counts as empty', async () => {
+    await dropAll(db);
+    // A replica starting on the empty database: migrations, then the first admin.
+    const replica = await startTestApp();
+    try {
+      expect(await db.collection('users').countDocuments({ username: 'admin' })).to.equal(1);
+      const restored = await cli(['restore', good], env);
+      expect(restored.code, restored.lines.join('\n')).to.equal(0);
+      expect(await db.collection('projects').countDocuments()).to.equal(5);
+      expect(await db.collection('users').countDocuments({ username: /^refuse_/ })).to.equal(1);
+    } finally {
+      await replica.stop();
+    }
   });
 
   it('when no archive is named and the directory has none, then restore says so with exit 2', async () => {
