@@ -5,6 +5,7 @@ import { connectMongo, type MongoHandle } from '../db/mongo.js';
 import { createLogger } from '../logging/logger.js';
 import { archiveInfo, listArchiveNames, readArchive, resolveArchive } from './archive.js';
 import { runBackup } from './backup.js';
+import { EmptyDatabaseError, refuseEmptyOverData } from './emptiness.js';
 import { ArchiveError } from './byte-reader.js';
 import { loadBackupConfig, type BackupConfig } from './config.js';
 import { counts, NotEmptyError, restoreArchive } from './restore.js';
@@ -20,7 +21,10 @@ export interface CliIo {
   stop?: AbortSignal;
 }
 
-/** Runs one command; returns the exit code: 0 ok, 1 failed, 2 bad archive, 3 database not empty. */
+/**
+ * Runs one command; returns the exit code: 0 ok, 1 failed, 2 bad archive, 3 refused (a
+ * restore over a database that is not empty; a backup of an empty one over archives of data).
+ */
 export async function runCli(args: string[], env: RawEnv, io: CliIo): Promise<number> {
   let config: BackupConfig;
   try {
@@ -36,6 +40,7 @@ export async function runCli(args: string[], env: RawEnv, io: CliIo): Promise<nu
     switch (command) {
       case 'run':
         return await withMongo(config, async ({ db }) => {
+          await refuseEmptyOverData(db, config.BACKUP_DIR);
           const result = await runBackup(db, {
             dir: config.BACKUP_DIR,
             appVersion: config.APP_VERSION,
@@ -109,7 +114,7 @@ export async function runCli(args: string[], env: RawEnv, io: CliIo): Promise<nu
       io.out(`bad archive: ${err.message}`);
       return 2;
     }
-    if (err instanceof NotEmptyError) {
+    if (err instanceof NotEmptyError || err instanceof EmptyDatabaseError) {
       io.out(`refused: ${err.message}`);
       return 3;
     }

@@ -1,14 +1,7 @@
 import { basename } from 'node:path';
 import { BSON, type Db, type Document } from 'mongodb';
 import { readArchive, type Manifest } from './archive.js';
-
-/** Collections the app fills by itself, so they do not make a database "not empty". */
-const OWN_STATE = new Set(['migrations', 'cache_meta']);
-/**
- * Nor does the first admin, which every replica creates at start-up on an empty database
- * (a replica rescheduled after the data node was lost makes one before the restore).
- */
-const STARTUP_DOCUMENTS: Record<string, Document> = { users: { username: { $ne: 'admin' } } };
+import { heldDocuments } from './emptiness.js';
 
 export class NotEmptyError extends Error {
   override name = 'NotEmptyError';
@@ -66,13 +59,7 @@ export async function restoreArchive(
 }
 
 async function refuseNonEmpty(db: Db): Promise<void> {
-  const infos = await db.listCollections({ type: 'collection' }, { nameOnly: true }).toArray();
-  const held: string[] = [];
-  for (const { name } of infos) {
-    if (OWN_STATE.has(name) || name.startsWith('system.')) continue;
-    const count = await db.collection(name).countDocuments(STARTUP_DOCUMENTS[name] ?? {});
-    if (count > 0) held.push(`${name}=${count}`);
-  }
+  const held = await heldDocuments(db);
   if (held.length > 0) {
     throw new NotEmptyError(
       `database ${db.databaseName} is not empty (${held.join(' ')}); restore --force replaces those collections`,

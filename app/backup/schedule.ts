@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import { listArchiveNames, newestArchive } from './archive.js';
 import { prune, removeStaleTemp, runBackup } from './backup.js';
 import type { BackupConfig } from './config.js';
+import { refuseEmptyOverData } from './emptiness.js';
 import { createBackupMetrics } from './metrics.js';
 
 export interface Scheduler {
@@ -38,6 +39,7 @@ export async function startScheduler(
     const wait = newest ? Date.parse(newest.manifest.time) + intervalMs - Date.now() : 0;
     if (wait > 0) return sleep(wait, undefined, { signal: abort.signal });
     try {
+      await refuseEmptyOverData(db, config.BACKUP_DIR);
       const result = await runBackup(db, {
         dir: config.BACKUP_DIR,
         appVersion: config.APP_VERSION,

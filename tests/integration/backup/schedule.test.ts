@@ -154,3 +154,49 @@ describe('backup: the schedule command', () => {
     expect(filesIn(backupDir())).to.deep.equal(before);
   });
 });
+
+describe('backup: after the data is lost', () => {
+  const backupDir = useBackupDir();
+  let client: MongoClient;
+  let scheduler: Scheduler | undefined;
+  before(async () => {
+    client = await MongoClient.connect(testServers().mongoUrl);
+  });
+  afterEach(async () => {
+    await scheduler?.stop();
+    scheduler = undefined;
+  });
+  after(async () => {
+    await client.close();
+  });
+
+  it('when the database has been emptied (its data lost), then the scheduler refuses to archive it over the archives of its data, and counts a failure', async () => {
+    const lost = client.db(`backup_lost_${process.pid}`);
+    try {
+      await lost.collection('projects').insertMany([{ name: 'kept' }, { name: 'also kept' }]);
+      const config = (interval: string) =>
+        loadBackupConfig(backupEnv(backupDir(), { BACKUP_INTERVAL: interval }));
+      scheduler = await startScheduler(lost, config('3600'), createSilentLogger(), 0);
+      await until(async () => (await listArchiveNames(backupDir())).length === 1);
+      await scheduler.stop();
+      const [good] = await listArchiveNames(backupDir());
+
+      await lost.dropCollection('projects');
+      scheduler = await startScheduler(lost, config('1'), createSilentLogger(), 0);
+      const { port } = scheduler;
+      await until(
+        async () =>
+          ((await metric(port, 'groundwork_backup_runs_total{result="failure"}')) ?? 0) >= 1,
+      );
+      expect(await listArchiveNames(backupDir())).to.deep.equal([good]);
+      // `make backup` by hand is refused the same way.
+      const url = new URL(testServers().mongoUrl);
+      url.pathname = `/${lost.databaseName}`;
+      const run = await cli(['run'], backupEnv(backupDir(), { MONGO_URL: url.toString() }));
+      expect(run.code, run.lines.join('\n')).to.equal(3);
+      expect(run.lines[0]).to.match(/^refused: database \S+ is empty and the newest archive/);
+    } finally {
+      await lost.dropDatabase();
+    }
+  });
+});
