@@ -45,37 +45,37 @@ export function createAuthService({
     redis,
     config.SESSION_TTL_SECONDS,
     config.REDIS_RECONNECT_WAIT_MS,
+    config.MAX_SESSIONS_PER_USER,
   );
   const loginLimiter = createLoginLimiter({ redis, metrics, scale: config.RATE_LIMIT_SCALE });
   // Made once per process, in the background; the first unknown-user login waits for it.
   const dummyHash = createDummyHash();
 
-  /** Runs scrypt exactly once whether or not the user exists. */
-  async function checkCredentials(
-    username: string,
-    password: string,
-  ): Promise<UserRecord | undefined> {
-    const user = await users.findByUsername(username);
-    const matches = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
-    return user && matches ? user : undefined;
-  }
-
-  /** A counted attempt (login-limiter.ts): the user when the password is right. */
+  /**
+   * A counted attempt (login-limiter.ts): the user when the password is right. scrypt
+   * runs exactly once whether or not the user exists (a dummy hash otherwise), so the
+   * answer's timing does not tell which names exist; only existing names are counted
+   * per name.
+   */
   async function checkedAttempt(
     username: string,
     password: string,
     ip: string,
   ): Promise<UserRecord | undefined> {
-    const attempt = await loginLimiter.begin(username, ip);
-    let user: UserRecord | undefined;
+    const found = await users.findByUsername(username);
+    const attempt = await loginLimiter.begin(username, ip, found !== undefined);
+    let matches: boolean;
     try {
-      user = await checkCredentials(username, password);
+      matches = await verifyPassword(password, found?.passwordHash ?? (await dummyHash));
     } catch (err) {
       await attempt.abandon();
       throw err;
     }
-    if (user) await attempt.succeeded();
-    return user;
+    if (found && matches) {
+      await attempt.succeeded();
+      return found;
+    }
+    return undefined;
   }
 
   return {

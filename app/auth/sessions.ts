@@ -7,6 +7,8 @@ import { awaitReady } from '../redis/redis.js';
 const TOKEN_BYTES = 32;
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 const KEY_PREFIX = 'session:';
+// Per user: the token hashes of their sessions by expiry, for MAX_SESSIONS_PER_USER.
+const USER_INDEX_PREFIX = 'session:user:';
 
 /**
  * What Redis keeps per token: whose it is and under which of the user's session
@@ -53,7 +55,36 @@ export interface Sessions {
  * costs latency, not errors); after that, failures become 503s: the client did
  * nothing wrong and may retry.
  */
-export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs = 0): Sessions {
+/**
+ * A new session and its place in the user's index (a sorted set of token hashes by
+ * expiry), in one step on Redis so replicas creating sessions at once agree: expired
+ * entries go, and past the cap the oldest sessions end.
+ * KEYS: session key, index key. ARGV: value, ttl s, expiry ms, now ms, cap, hash, prefix.
+ */
+const CREATE = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if over > 0 then
+  local oldest = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #oldest, 2 do redis.call('DEL', ARGV[7] .. oldest[i]) end
+end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return over`;
+
+export function createSessions(
+  redis: Redis,
+  ttlSeconds: number,
+  reconnectWaitMs = 0,
+  maxPerUser = 100,
+): Sessions {
+  redis.defineCommand('gwSessionCreate', { numberOfKeys: 2, lua: CREATE });
+  const createScript = (
+    redis as unknown as {
+      gwSessionCreate(...args: (string | number)[]): Promise<number>;
+    }
+  ).gwSessionCreate.bind(redis);
   // Each command here is idempotent (GET, SET of a fresh key, DEL), so one that failed
   // is sent once more: after the connection is back if it dropped under it, or at
   // once if it timed out (a starved CPU during a rolling update once made one session
@@ -65,7 +96,13 @@ export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs
       await awaitReady(redis, Math.max(0, waitUntil - Date.now()));
       try {
         return await command();
-      } catch {
+      } catch (err) {
+        // Full (noeviction): nothing new fits until sessions expire; reads still work.
+        if (/\bOOM\b/.test((err as Error).message)) {
+          throw new UnavailableError(
+            'The session store is full; sign-ins are refused until it has room',
+          );
+        }
         if (attempt >= 2) {
           throw new UnavailableError('The session store is unavailable; retry shortly');
         }
@@ -76,10 +113,22 @@ export function createSessions(redis: Redis, ttlSeconds: number, reconnectWaitMs
   return {
     async create(userId, epoch) {
       const token = newToken();
-      const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
+      const hash = tokenHash(token);
+      const now = Date.now();
+      const expiresAt = new Date(now + ttlSeconds * 1000).toISOString();
       const session: Session = { userId, epoch, expiresAt };
       await unavailableOnFailure(() =>
-        redis.set(KEY_PREFIX + tokenHash(token), JSON.stringify(session), 'EX', ttlSeconds),
+        createScript(
+          KEY_PREFIX + hash,
+          USER_INDEX_PREFIX + userId,
+          JSON.stringify(session),
+          ttlSeconds,
+          now + ttlSeconds * 1000,
+          now,
+          maxPerUser,
+          hash,
+          KEY_PREFIX,
+        ),
       );
       return { token, expiresAt };
     },

@@ -195,6 +195,12 @@ const spec = {
     desc: 'How long a request that needs Redis (a session check) waits for a lost connection to return before a 503',
   }),
   SESSION_TTL_SECONDS: positiveInt({ default: 43200, desc: 'Lifetime of a login token' }),
+  MAX_SESSIONS_PER_USER: positiveInt({
+    // A person's devices and browsers, with room; a script signing in over and over
+    // keeps the newest 100 and cannot grow the state Redis by signing in.
+    default: 100,
+    desc: 'Live sessions one account keeps, across replicas; a new sign-in past it ends the oldest',
+  }),
   APP_VERSION: str({ default: '0.1.0', desc: 'Build version shown by GET /version' }),
   APP_COMMIT: str({ default: 'unknown', desc: 'Build commit shown by GET /version' }),
 };

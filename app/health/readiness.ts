@@ -35,7 +35,11 @@ export function createReadiness(
     async check(): Promise<Readiness> {
       const [mongodb, redisState] = await Promise.all([
         probe(() => db.command({ ping: 1 }), timeoutMs.mongodb),
-        probe(() => redis.ping(), timeoutMs.redis),
+        // INFO memory answers like a PING and says how full the state Redis is (its
+        // noeviction store refuses new sessions when full: StateRedisMemoryHigh).
+        probe(async () => {
+          recordMemory(metrics, await redis.info('memory'));
+        }, timeoutMs.redis),
       ]);
       metrics.dependencyUp.set({ dependency: 'mongodb' }, mongodb === 'up' ? 1 : 0);
       metrics.dependencyUp.set({ dependency: 'redis' }, redisState === 'up' ? 1 : 0);
@@ -63,4 +67,13 @@ async function probe(call: () => Promise<unknown>, timeoutMs: number): Promise<D
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** used_memory and maxmemory from INFO memory into their gauges (0 maxmemory: no limit). */
+function recordMemory(metrics: Metrics, info: string): void {
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
+  const used = field('used_memory');
+  const max = field('maxmemory');
+  if (Number.isFinite(used)) metrics.stateRedisUsedBytes.set(used);
+  if (Number.isFinite(max)) metrics.stateRedisMaxBytes.set(max);
 }

@@ -39,6 +39,16 @@ export function createMetrics() {
       labelNames: ['dependency'] as const,
       registers: [registry],
     }),
+    stateRedisUsedBytes: new Gauge({
+      name: 'groundwork_state_redis_used_memory_bytes',
+      help: "The state Redis's used_memory (sessions, limiter counters) at the last scrape",
+      registers: [registry],
+    }),
+    stateRedisMaxBytes: new Gauge({
+      name: 'groundwork_state_redis_maxmemory_bytes',
+      help: "The state Redis's maxmemory (0: no limit) at the last scrape",
+      registers: [registry],
+    }),
     // The value is always 1; the labels say which build a replica runs, so Prometheus
     // can count versions across replicas (a rollout in progress, or one rolled back).
     buildInfo: new Gauge({

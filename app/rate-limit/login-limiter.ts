@@ -1,16 +1,17 @@
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { UnavailableError } from '../errors/app-errors.js';
 import { rateLimited, type NamedLimiter } from './consume.js';
-import { DAY, MINUTE, sharedLimiter, type LimitSpec, type LimiterDeps } from './limiters.js';
+import { DAY, HOUR, MINUTE, sharedLimiter, type LimitSpec, type LimiterDeps } from './limiters.js';
 
 // Ten wrong passwords in a row for one name from one address is a forgotten password
 // or a guesser; either way a 15-minute pause costs a person little and a guesser a lot.
-// Failures are remembered for a day and forgotten on the first successful sign-in.
+// Failures are remembered for an hour (the per-account count below keeps the day), so
+// the keys one address can leave behind are bounded by its failures in an hour.
 export const LOGIN_LOCKOUT_SECONDS = 15 * MINUTE;
 export const LOGIN_FAILURES_PER_USERNAME_IP: LimitSpec = {
   name: 'login_username_ip',
   points: 10,
-  duration: DAY,
+  duration: HOUR,
   blockDuration: LOGIN_LOCKOUT_SECONDS,
 };
 
@@ -38,6 +39,12 @@ export const LOGIN_FAILURES_PER_IP: LimitSpec = {
   duration: 10 * MINUTE,
 };
 
+// Successful sign-ins per address: each makes a session that the state Redis keeps
+// for SESSION_TTL_SECONDS (12 h). 600 in 12 h (a large office's morning behind one NAT)
+// is at most 600 live sessions, about 0.2 MB: under 0.1 % of the state Redis's 256 MB,
+// whatever one address does (stack/README.md, "What one address can store").
+export const SIGNINS_PER_IP: LimitSpec = { name: 'signin_ip', points: 600, duration: 12 * HOUR };
+
 /** One sign-in attempt, already counted as a failure. */
 export interface LoginAttempt {
   /** The password was right: forget this name's failures and take back this one. */
@@ -51,8 +58,10 @@ export interface LoginLimiter {
   /**
    * Counts the attempt as a failure before the password is checked, so that guesses
    * sent in parallel cannot overtake the count; throws the 429 when it may not be made.
+   * A name that is no account (`exists` false) gets no per-account count: a day-long
+   * key per made-up name would let one address fill Redis.
    */
-  begin(username: string, ip: string): Promise<LoginAttempt>;
+  begin(username: string, ip: string, exists: boolean): Promise<LoginAttempt>;
 }
 
 export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): LoginLimiter {
@@ -61,6 +70,7 @@ export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): 
   const account = sharedLimiter(redis, LOGIN_FAILURES_PER_USERNAME, scale);
   // One point whose window is the pause: of attempts racing for it, one gets through.
   const backoff = sharedLimiter(redis, BACKOFF, 1);
+  const signins = sharedLimiter(redis, SIGNINS_PER_IP, scale);
   // JSON keeps "a_b" + "c" and "a" + "b_c" apart whatever characters a name holds.
   const pairKey = (username: string, ip: string) => JSON.stringify([username, ip]);
 
@@ -90,22 +100,37 @@ export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): 
       await take(backoff, username, pauseSeconds(beyond));
     } catch (err) {
       // A refused attempt was never checked: it must not lengthen the next pause.
-      await account.limiter.reward(username, 1);
+      await giveBack(account, username);
       throw err;
     }
   }
 
+  /** Takes back one point; a key left at nothing is deleted, so it does not outlive the attempt. */
+  async function giveBack({ limiter }: NamedLimiter, key: string): Promise<void> {
+    const left = await limiter.reward(key, 1);
+    if (left.consumedPoints <= 0) await limiter.delete(key);
+  }
+
   return {
-    async begin(username, ip) {
+    async begin(username, ip, exists) {
       const key = pairKey(username, ip);
       const taken: [NamedLimiter, string][] = [];
-      const refund = () => Promise.all(taken.map(([{ limiter }, k]) => limiter.reward(k, 1)));
+      const refund = () => Promise.all(taken.map(([limiter, k]) => giveBack(limiter, k)));
       try {
-        await take(pair, key);
-        taken.push([pair, key]);
+        // Read, not taken: only a sign-in that succeeds spends one.
+        const made = await signins.limiter.get(ip).catch(() => null);
+        if (made && made.remainingPoints <= 0) {
+          throw rateLimited(signins.name, made.msBeforeNext, metrics);
+        }
+        // The address first: once it is refused, no per-name key is written at all.
         await take(address, ip);
         taken.push([address, ip]);
-        await takeAccount(username);
+        // Made-up names lock out per address like real ones (else the 11th try would
+        // tell which names exist); that key lives an hour and only within the address's
+        // own limit. The per-account count (a day, whatever the address) is for accounts.
+        await take(pair, key);
+        taken.push([pair, key]);
+        if (exists) await takeAccount(username);
       } catch (err) {
         // Refused attempts are not failures: an honest user retrying while the address
         // is slowed must not lock their own name.
@@ -115,14 +140,16 @@ export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): 
       return {
         abandon: async () => {
           await refund().catch(() => undefined);
-          await account.limiter.reward(username, 1).catch(() => undefined);
+          if (exists) await giveBack(account, username).catch(() => undefined);
         },
         async succeeded() {
           await Promise.all([
             pair.limiter.delete(key),
-            address.limiter.reward(ip, 1),
+            giveBack(address, ip),
             account.limiter.delete(username),
             backoff.limiter.delete(username),
+            // Racing sign-ins may overshoot by a few; the read above stops the rest.
+            signins.limiter.consume(ip).catch(() => undefined),
           ]);
         },
       };

@@ -35,12 +35,15 @@ describe('auth: POST /auth/login', () => {
 
   it('when logging in, then Redis holds only a hash of the token', async () => {
     const { body } = await login({ username: 'alice', password: PASSWORD });
-    const keys = await app.deps.redis.keys('session:*');
-    expect(keys).to.have.length(1);
+    const keys = (await app.deps.redis.keys('session:*')).sort();
+    // The session, and the account's index of its sessions (for MAX_SESSIONS_PER_USER).
+    expect(keys).to.have.length(2);
     expect(keys[0])
       .to.match(/^session:[0-9a-f]{64}$/)
       .and.not.include(body.token);
+    expect(keys[1]).to.match(/^session:user:[0-9a-f]{24}$/);
     expect(await app.deps.redis.get(keys[0]!)).not.to.include(body.token);
+    expect(await app.deps.redis.zrange(keys[1]!, 0, -1)).to.deep.equal([keys[0]!.slice(8)]);
   });
 
   it('when the admin logs in with ADMIN_PASSWORD, then /auth/me says admin', async () => {
