@@ -15,6 +15,9 @@ import { createFastReads } from './projects/fast-reads.js';
 import { createListQueries, type ListQueries } from './projects/list-queries.js';
 import { projectsRoutes } from './projects/routes.js';
 
+/** The routes whose uncached reads scan, under the list bulkhead (db/bulkhead.ts). */
+const LIST_PATHS: ReadonlySet<string> = new Set(['/projects', '/projects/stats']);
+
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -33,6 +36,7 @@ export function createHandler(deps: Deps): { handle: Handler; close(): void } {
     latencyTargetMs: config.LATENCY_TARGET_MS,
     maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,
     trustProxy: config.TRUST_PROXY,
+    ownBulkhead: LIST_PATHS,
   };
   const delay = sampleEventLoopDelay();
   const shedder = createLoadShedder(limits, log, () => delay.ms());

@@ -5,11 +5,13 @@ import { createAdaptiveLimit } from '../http/adaptive-limit.js';
  * A per-replica cap on one kind of database work. At most `slots` run at once, fewer
  * while each takes longer than `targetMs` (adaptive-limit.ts): every replica has its
  * own cap on a database they all share, so a fixed one lets the stack run replicas x
- * slots scans at once, however slow each has become. At most as many as may run wait
- * for a slot (so a wait is about one scan), up to `queue`; anything past that is
+ * slots scans at once, however slow each has become. Up to `queue` wait for a slot,
+ * however few run: a waiting room that shrank with the limit (to one place behind one
+ * slot) let one client's two searches take every place. Anything past that is
  * refused at once with a 503 and Retry-After, so the excess costs a microsecond
  * instead of a pool connection, and the work outside the bulkhead (by-id reads,
- * writes, sign-ins) never queues behind it.
+ * writes, sign-ins) never queues behind it. What one client may hold of it is capped
+ * before it (http/client-share.ts).
  */
 export interface Bulkhead {
   run<T>(work: () => Promise<T>): Promise<T>;
@@ -39,7 +41,7 @@ export function createBulkhead(
   return {
     async run(work) {
       if (running >= limit.current()) {
-        if (waiting.length >= Math.min(queue, limit.current())) {
+        if (waiting.length >= queue) {
           throw new OverloadedError(`Too many ${what} in progress; retry shortly`);
         }
         await new Promise<void>((resolve) => waiting.push(resolve));

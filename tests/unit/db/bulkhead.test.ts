@@ -31,19 +31,20 @@ describe('bulkhead', () => {
     expect(bulkhead.load()).to.deep.equal({ running: 0, waiting: 0, limit: 2 });
   });
 
-  it('when scans take longer than the target, then fewer run at once and fewer may wait, down to one of each; fast ones raise it back', async () => {
-    const bulkhead = createBulkhead(4, 4, 'scans', 20);
+  it('when scans take longer than the target, then fewer run at once, down to one, while as many as before may still wait; fast ones raise it back', async () => {
+    const bulkhead = createBulkhead(4, 2, 'scans', 20);
     await Promise.all([1, 2, 3, 4].map(() => bulkhead.run(() => sleep(40))));
     const cut = bulkhead.load().limit;
     expect(cut).to.be.below(4);
     for (let round = 0; round < 6; round += 1) await bulkhead.run(() => sleep(40));
     expect(bulkhead.load().limit).to.equal(1);
 
-    const slow = [held(), held()];
+    // Two clients' two searches each fit: one runs, the others wait their turn.
+    const slow = [held(), held(), held()];
     const runs = slow.map((job) => bulkhead.run(job.work));
-    expect(bulkhead.load()).to.include({ running: 1, waiting: 1 });
+    expect(bulkhead.load()).to.include({ running: 1, waiting: 2 });
     const refused = await bulkhead.run(() => Promise.resolve()).catch((e: unknown) => e);
-    expect(refused, 'a second waiter behind one slot').to.be.instanceOf(OverloadedError);
+    expect(refused, 'a third waiter behind one slot').to.be.instanceOf(OverloadedError);
     for (const job of slow) job.release();
     await Promise.all(runs);
 
