@@ -86,6 +86,12 @@ const spec = {
     default: 4,
     desc: 'Uncached list pages and stats that may wait for a slot, at most; past it, a 503 with Retry-After at once',
   }),
+  LIST_WAIT_MS: positiveInt({
+    // nginx gives up on a read after 5 s: after 2 s in line a search still has time for
+    // its scan (under a second here); later, the answer would likely reach nobody.
+    default: 2000,
+    desc: 'How long an uncached list page or stats may wait for a slot; past it, a 503 with Retry-After',
+  }),
   LIST_PER_CLIENT: positiveInt({
     // Two: a page that loads two lists at once is served. One address then holds at
     // most 2 of the bulkhead's 5-8 places, and another address's two at once still fit.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBulkhead } from '../../../app/db/bulkhead.js';
+import { asClient, createBulkhead } from '../../../app/db/bulkhead.js';
 import { OverloadedError } from '../../../app/errors/app-errors.js';
 
 /** Work that runs until the test lets it go. */
@@ -51,4 +51,47 @@ describe('bulkhead', () => {
     for (let fast = 0; fast < 40; fast += 1) await bulkhead.run(() => Promise.resolve());
     expect(bulkhead.load().limit).to.be.above(1);
   });
+
+  it('when work has waited maxWaitMs for a slot, then it is refused with a 503 and leaves the line', async () => {
+    const bulkhead = createBulkhead(1, 2, 'scans', Infinity, 30);
+    const first = held();
+    const running = bulkhead.run(first.work);
+    const waited = await bulkhead.run(() => Promise.resolve('ran')).catch((e: unknown) => e);
+    expect(waited).to.be.instanceOf(OverloadedError);
+    expect(bulkhead.load()).to.include({ running: 1, waiting: 0 });
+    first.release();
+    await running;
+    expect(await bulkhead.run(() => Promise.resolve('ran'))).to.equal('ran');
+    expect(bulkhead.load()).to.include({ running: 0, waiting: 0 });
+  });
+
+  it('when one client keeps work queued and another arrives after it, then a freed slot goes to the client served longest ago, not to the first in line', async () => {
+    const bulkhead = createBulkhead(1, 4, 'scans');
+    const order: string[] = [];
+    const jobs = new Map<string, ReturnType<typeof held>>();
+    const start = (client: string, name: string) => {
+      const job = held();
+      jobs.set(name, job);
+      return asClient(client, () =>
+        bulkhead.run(() => {
+          order.push(name);
+          return job.work();
+        }),
+      );
+    };
+    const runs = [start('a', 'a1'), start('a', 'a2'), start('a', 'a3'), start('b', 'b1')];
+    runs.push(start('b', 'b2'));
+    expect(bulkhead.load()).to.include({ running: 1, waiting: 4 });
+    for (const name of ['a1', 'b1', 'a2', 'b2', 'a3']) {
+      await until(() => order.includes(name));
+      jobs.get(name)!.release();
+    }
+    await Promise.all(runs);
+    expect(order).to.deep.equal(['a1', 'b1', 'a2', 'b2', 'a3']);
+  });
 });
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i += 1) await sleep(1);
+  expect(check(), 'in time').to.equal(true);
+}
