@@ -90,7 +90,7 @@ const spec = {
     // nginx gives up on a read after 5 s: after 2 s in line a search still has time for
     // its scan (under a second here); later, the answer would likely reach nobody.
     default: 2000,
-    desc: 'How long an uncached list page or stats may wait for a slot; past it, a 503 with Retry-After',
+    desc: 'How long an uncached list page or stats may wait for a slot; one that would wait longer (by how long recent ones took) gets a 503 with Retry-After at once',
   }),
   LIST_PER_CLIENT: positiveInt({
     // Two: a page that loads two lists at once is served. One address then holds at

@@ -73,8 +73,13 @@ export function createBulkhead(
     }
   };
 
-  // Past maxWaitMs in line the wait ends in a 503: by then the client (nginx gives up
-  // on a read after 5 s) would not be there for the answer.
+  // How long work here takes (a moving average): a newcomer that would wait longer than
+  // maxWaitMs behind the line is refused at once rather than after waiting. One that
+  // still waits past it (the work got slower) gets its 503 then: by then the client
+  // (nginx gives up on a read after 5 s) would hardly be there for the answer.
+  let typicalMs = 0;
+  // Those waiting go first, and the work running is half done on average.
+  const expectedWaitMs = () => ((waiting.length + 0.5) * typicalMs) / limit.current();
   const waitForSlot = (client: string) =>
     new Promise<void>((start, refuse) => {
       const giveUp = () => {
@@ -97,7 +102,7 @@ export function createBulkhead(
     async run(work) {
       const client = clients.getStore() ?? '';
       if (running >= limit.current()) {
-        if (waiting.length >= queue) {
+        if (waiting.length >= queue || expectedWaitMs() > maxWaitMs) {
           throw new OverloadedError(`Too many ${what} in progress; retry shortly`);
         }
         holding.set(client, (holding.get(client) ?? 0) + 1);
@@ -113,6 +118,7 @@ export function createBulkhead(
       } finally {
         const now = performance.now();
         limit.observe(now - started, now);
+        typicalMs = typicalMs === 0 ? now - started : 0.8 * typicalMs + 0.2 * (now - started);
         leave(client);
         release();
       }

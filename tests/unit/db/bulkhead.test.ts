@@ -65,6 +65,24 @@ describe('bulkhead', () => {
     expect(bulkhead.load()).to.include({ running: 0, waiting: 0 });
   });
 
+  it('when the line is longer than maxWaitMs of typical work, then a newcomer is refused at once, not after waiting', async () => {
+    const bulkhead = createBulkhead(1, 4, 'scans', Infinity, 50);
+    await bulkhead.run(() => sleep(40));
+    const first = held();
+    const running = bulkhead.run(first.work);
+    const second = held();
+    const waits = bulkhead.run(second.work);
+    const started = performance.now();
+    const refused = await bulkhead.run(() => Promise.resolve()).catch((e: unknown) => e);
+    expect(refused, 'one 40 ms turn and half of one ahead: 60 ms, at 50').to.be.instanceOf(
+      OverloadedError,
+    );
+    expect(performance.now() - started).to.be.below(20);
+    first.release();
+    second.release();
+    await Promise.all([running, waits]);
+  });
+
   it('when one client keeps work queued and another arrives after it, then a freed slot goes to the client served longest ago, not to the first in line', async () => {
     const bulkhead = createBulkhead(1, 4, 'scans');
     const order: string[] = [];
