@@ -21,6 +21,9 @@ import { projectsRoutes } from './projects/routes.js';
 /** Each capability's part of /openapi.json, in the order /docs shows them. */
 export const API_SECTIONS = [projectsApi, authApi, healthApi];
 
+/** The routes whose uncached reads scan, under the list bulkhead (db/bulkhead.ts). */
+const LIST_PATHS: ReadonlySet<string> = new Set(['/projects', '/projects/stats']);
+
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -39,6 +42,7 @@ export function createHandler(deps: Deps): { handle: Handler; close(): void } {
     latencyTargetMs: config.LATENCY_TARGET_MS,
     maxEventLoopDelayMs: config.MAX_EVENT_LOOP_DELAY_MS,
     trustProxy: config.TRUST_PROXY,
+    ownBulkhead: LIST_PATHS,
   };
   const delay = sampleEventLoopDelay();
   const shedder = createLoadShedder(limits, log, () => delay.ms());

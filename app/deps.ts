@@ -71,6 +71,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         config.LIST_QUEUE,
         'list queries',
         config.LATENCY_TARGET_MS > 0 ? config.LATENCY_TARGET_MS : Infinity,
+        config.LIST_WAIT_MS,
       ),
     });
     const cache = config.CACHE_ENABLED

@@ -1,4 +1,4 @@
-import { MongoError } from 'mongodb';
+import { isMongoUnavailable as isMongoGone } from '../db/mongo-errors.js';
 import type { MongoReachability } from '../db/reachability.js';
 import { UnavailableError } from '../errors/app-errors.js';
 
@@ -53,14 +53,11 @@ export function createDbGate(cooldownMs: number, mongo?: MongoReachability): DbG
 }
 
 /**
- * MongoDB unreachable (the same driver errors problem-middleware answers with 503), or
- * the gate's own fast 503: the failures stale-if-error may cover. Anything else, such
- * as a bad cursor, is the request's own error and is never papered over.
+ * MongoDB unreachable or without a primary (db/mongo-errors.ts: what problem-middleware
+ * answers with 503), or the gate's own fast 503: the failures stale-if-error may cover.
+ * Anything else, such as a bad cursor, is the request's own error and is never papered
+ * over.
  */
 export function isMongoUnavailable(err: unknown): boolean {
-  if (err instanceof UnavailableError) return true;
-  return (
-    err instanceof MongoError &&
-    /^Mongo(ServerSelection|Network|NetworkTimeout|TopologyClosed|PoolCleared)Error$/.test(err.name)
-  );
+  return err instanceof UnavailableError || isMongoGone(err);
 }

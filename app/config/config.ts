@@ -81,10 +81,22 @@ const spec = {
     desc: 'Uncached list pages and stats (they scan) one replica runs against MongoDB at once, at most (fewer while scans take longer than LATENCY_TARGET_MS)',
   }),
   LIST_QUEUE: positiveInt({
-    // A short burst (a page that loads two lists) waits one scan; a flood is refused
-    // at once instead of holding sockets until nginx gives up.
+    // A short burst (a page that loads two lists) waits; a flood is refused at once
+    // instead of holding sockets until nginx gives up.
     default: 4,
-    desc: 'Uncached list pages and stats that may wait for a slot, at most (no more than may run); past it, a 503 with Retry-After at once',
+    desc: 'Uncached list pages and stats that may wait for a slot, at most; past it, a 503 with Retry-After at once',
+  }),
+  LIST_WAIT_MS: positiveInt({
+    // nginx gives up on a read after 5 s: after 2 s in line a search still has time for
+    // its scan (under a second here); later, the answer would likely reach nobody.
+    default: 2000,
+    desc: 'How long an uncached list page or stats may wait for a slot; one that would wait longer (by how long recent ones took) gets a 503 with Retry-After at once',
+  }),
+  LIST_PER_CLIENT: positiveInt({
+    // Two: a page that loads two lists at once is served. One address then holds at
+    // most 2 of the bulkhead's 5-8 places, and another address's two at once still fit.
+    default: 2,
+    desc: 'List pages and stats of one client (address) one replica works on at once, at most; past it, a 429 with Retry-After at once',
   }),
   MAX_IN_FLIGHT: positiveInt({
     // The ceiling of the adaptive limit, not a tuned figure: below it the latency rule

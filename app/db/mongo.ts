@@ -31,6 +31,9 @@ export async function connectMongo(
     // Rolling updates start a new replica while the old ones run; retrying once
     // hides a primary step-down or a dropped pooled connection from clients.
     retryReads: true,
+    // The driver retries writes only on a replica set (they need a transaction number)
+    // and the stack runs a standalone mongod: the repository retries the writes it can
+    // safely send twice itself (db/mongo-errors.ts, retryWrite).
     retryWrites: false,
   });
   // Following the topology from before the first connection sees every change.

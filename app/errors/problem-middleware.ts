@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from 'koa';
-import { MongoError, MongoServerError } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import { isMongoUnavailable } from '../db/mongo-errors.js';
 import type { Logger } from 'winston';
 import { AppError, OverloadedError, UnavailableError } from './app-errors.js';
 
@@ -79,22 +80,17 @@ function toProblem(
 const MAX_TIME_EXPIRED = 50;
 
 /**
- * Driver errors that mean "MongoDB is unreachable" are a 503, not a bug; so is a query
- * stopped by its time limit, which is the server protecting itself from that query.
+ * MongoDB unreachable, shutting down or between primaries (db/mongo-errors.ts) is a 503
+ * with Retry-After, not a bug; so is a query stopped by its time limit, which is the
+ * server protecting itself from that query.
  */
 function asAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
-  if (err instanceof MongoError && isConnectivityError(err)) return new UnavailableError();
+  if (isMongoUnavailable(err)) return new UnavailableError();
   if (err instanceof MongoServerError && err.code === MAX_TIME_EXPIRED) {
     return new OverloadedError('The query took too long; retry shortly or narrow it');
   }
   return undefined;
-}
-
-function isConnectivityError(err: MongoError): boolean {
-  return /^Mongo(ServerSelection|Network|NetworkTimeout|TopologyClosed|PoolCleared)Error$/.test(
-    err.name,
-  );
 }
 
 function httpStatusOf(err: unknown): number | undefined {

@@ -13,6 +13,12 @@ export interface SheddingLimits {
   /** Event-loop delay (ms, sampleEventLoopDelay's) past which new ones are refused (0: never). */
   maxEventLoopDelayMs: number;
   trustProxy: boolean;
+  /**
+   * Paths whose GETs wait in a bulkhead of their own (list pages and stats): not
+   * counted in flight, so their slow scans neither fill the limit nor lower it for
+   * the by-id reads and writes they never hold up. The event-loop rule still applies.
+   */
+  ownBulkhead: ReadonlySet<string>;
 }
 
 /** Refuses the request with a 503 (and returns true), or counts it in until its response closes. */
@@ -34,7 +40,8 @@ const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
  * event loop late by more than `maxEventLoopDelayMs`, gets a 503 problem with
  * `Retry-After: 1` before any of its work starts. The signals catch the two ways a
  * replica falls behind: waiting on MongoDB and Redis (answers slow down, requests pile
- * up in flight) and running out of CPU (every callback starts late). The refusal is a
+ * up in flight) and running out of CPU (every callback starts late). List pages and
+ * stats are bounded by their own bulkhead instead of the in-flight limit. The refusal is a
  * fixed buffer written without Koa, so it costs a small fraction of what serving would.
  */
 export function createLoadShedder(
@@ -47,14 +54,21 @@ export function createLoadShedder(
   // Never below 4: a few slow-by-design requests (a sign-in's scrypt) must not shut a
   // replica to everything else.
   const limit = createAdaptiveLimit(limits.maxInFlight, target, Math.min(4, limits.maxInFlight));
-  const overloaded = () =>
-    (limits.maxInFlight > 0 && inFlight >= limit.current()) ||
-    (limits.maxEventLoopDelayMs > 0 && eventLoopDelayMs() > limits.maxEventLoopDelayMs);
+  const full = () => limits.maxInFlight > 0 && inFlight >= limit.current();
+  const late = () =>
+    limits.maxEventLoopDelayMs > 0 && eventLoopDelayMs() > limits.maxEventLoopDelayMs;
+  const bulkheaded = (req: IncomingMessage) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = (req.url ?? '').split('?', 1)[0] ?? '';
+    return limits.ownBulkhead.has(path.length > 1 ? path.replace(/\/$/, '') : path);
+  };
 
   return {
     refuse(req, res) {
       if (EXEMPT.has(req.url ?? '')) return false;
-      if (!overloaded()) {
+      const counted = !bulkheaded(req);
+      if (!late() && !(counted && full())) {
+        if (!counted) return false;
         const admitted = performance.now();
         inFlight += 1;
         res.once('close', () => {

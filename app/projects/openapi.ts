@@ -37,7 +37,9 @@ const etag = {
 const project = jsonContent(schemaRef('Project'));
 const readErrors = {
   '400': errors.badRequest('A malformed id, or a query parameter that breaks its rules'),
-  '429': errors.rateLimited(),
+  '429': errors.rateLimited(
+    'Too many requests from this address, or more of its list pages and stats at once than its share; retry after Retry-After seconds',
+  ),
   '503': errors.unavailable(
     'MongoDB is unavailable and nothing is cached, or too many uncached list queries are running',
   ),

@@ -1,5 +1,6 @@
 import { Long, ObjectId, type Db, type Filter, type Sort as MongoSort } from 'mongodb';
 import type { Bulkhead } from '../db/bulkhead.js';
+import { retryWrite } from '../db/mongo-errors.js';
 import { timeLimit } from '../db/time-limit.js';
 import type { CursorPosition } from './cursor.js';
 import { fromCents } from './money.js';
@@ -80,7 +81,10 @@ export function createProjectsRepository(db: Db, limits: RepositoryLimits = NO_L
     limits.scans ? limits.scans.run(work) : work();
 
   return {
-    /** `id` is given when an idempotent create chose it beforehand. */
+    /**
+     * `id` is given when an idempotent create chose it beforehand: then the insert is
+     * sent again after an interruption too (a second one is a duplicate key).
+     */
     async insert(fields: ProjectFields, createdBy: string, id?: string): Promise<Project> {
       const now = new Date();
       const doc: ProjectDoc = {
@@ -93,7 +97,7 @@ export function createProjectsRepository(db: Db, limits: RepositoryLimits = NO_L
         createdBy,
         version: 1,
       };
-      await collection.insertOne(doc, timed);
+      await retryWrite(() => collection.insertOne(doc, timed), id !== undefined);
       return toProject(doc);
     },
 
@@ -121,16 +125,19 @@ export function createProjectsRepository(db: Db, limits: RepositoryLimits = NO_L
       const update: Record<string, unknown> = { $set: set, $inc: { version: 1 } };
       if (changes.unset.length > 0)
         update.$unset = Object.fromEntries(changes.unset.map((f) => [f, '']));
-      const doc = await collection.findOneAndUpdate(
-        { _id: new ObjectId(id), version: expectedVersion },
-        update,
-        { returnDocument: 'after', ...timed },
+      const doc = await retryWrite(() =>
+        collection.findOneAndUpdate({ _id: new ObjectId(id), version: expectedVersion }, update, {
+          returnDocument: 'after',
+          ...timed,
+        }),
       );
       return doc ? toProject(doc) : undefined;
     },
 
     async remove(id: string): Promise<boolean> {
-      const { deletedCount } = await collection.deleteOne({ _id: new ObjectId(id) }, timed);
+      const { deletedCount } = await retryWrite(() =>
+        collection.deleteOne({ _id: new ObjectId(id) }, timed),
+      );
       return deletedCount === 1;
     },
 

@@ -6,6 +6,7 @@ import type { Read } from '../cache/read.js';
 import { requireMongo } from '../http/require-mongo.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError, ValidationError } from '../errors/app-errors.js';
+import { clientShare } from '../http/client-share.js';
 import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
@@ -23,13 +24,16 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
   // Writes check MongoDB first: with it gone, nothing else they wait on matters.
   const database = requireMongo(deps.mongo);
   const router = new Router({ prefix: '/projects' });
+  // List pages and stats may scan, in the list bulkhead every client shares: one
+  // address may hold only a few of its places (README "Bounded database work").
+  const scans = clientShare(deps.config.LIST_PER_CLIENT, 'list pages or stats');
 
-  router.get('/', async (ctx) => {
+  router.get('/', scans, async (ctx) => {
     sendRead(ctx, await projects.list(lists.parse(ctx.querystring, () => ctx.query)));
   });
 
   // Registered before '/:id' so "stats" is not taken for an id.
-  router.get('/stats', async (ctx) => {
+  router.get('/stats', scans, async (ctx) => {
     sendRead(ctx, await projects.stats());
   });
 

@@ -1,12 +1,7 @@
 import { expect } from 'chai';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, waitForPort } from '../support/ports.js';
-import { ROOT } from './stack-file.js';
+import { startEdge } from '../support/edge.js';
+import { freePort } from '../support/ports.js';
 
 /**
  * A replica that drops the first connection of every request line it has not seen
@@ -41,43 +36,16 @@ function silentReplica(seen: string[]): Server {
   });
 }
 
-/**
- * The stack's nginx (the `check` rendering) in front of one replica, on free ports.
- * stop() asks the master to stop (SIGTERM), which takes its workers with it: a
- * SIGKILLed master leaves them running, listening, after the test.
- */
+/** The stack's nginx in front of one replica listening on a free port. */
 async function edgeInFrontOf(replica: Server) {
   const upstream = await freePort();
-  const listen = await freePort();
-  const tlsListen = await freePort();
   await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
-  const dir = mkdtempSync(join(tmpdir(), 'nginx-read-again-'));
-  execFileSync('bash', [join(ROOT, 'nginx/render.sh'), 'check', join(dir, 'nginx.conf')], {
-    env: {
-      ...process.env,
-      NGINX_RUNTIME_DIR: dir,
-      UPSTREAM_ADDRS: `127.0.0.1:${upstream}`,
-      NGINX_LISTEN: `127.0.0.1:${listen}`,
-      NGINX_TLS_LISTEN: `127.0.0.1:${tlsListen}`,
-    },
-  });
-  const nginx: ChildProcess = spawn(
-    'nginx',
-    ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
-    { stdio: 'ignore' },
-  );
-  await waitForPort(listen, 10000);
+  const edge = await startEdge([`127.0.0.1:${upstream}`]);
   return {
-    url: `http://127.0.0.1:${listen}`,
+    url: edge.url,
     async stop() {
-      if (nginx.exitCode === null && nginx.signalCode === null) {
-        const exited = new Promise((done) => nginx.once('exit', done));
-        nginx.kill('SIGTERM');
-        await Promise.race([exited, sleep(5000)]);
-        nginx.kill('SIGKILL');
-      }
+      await edge.stop();
       replica.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -5,12 +5,18 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Client } from '../e2e/support/client.js';
 
 export interface FloodJob {
   url: string;
   /** `{n}` is replaced by the request's number, so every request can be distinct. */
   path: string;
   rps: number;
+  /**
+   * Addresses of 127.0.0.0/8 the requests leave from in turn, `rps` from each: behind
+   * nginx each is a client of its own. Default: one, 127.0.0.1.
+   */
+  from?: string[];
 }
 
 export interface FloodReply {
@@ -59,21 +65,22 @@ export function startFlood(job: FloodJob): Flood {
 async function send(job: FloodJob): Promise<void> {
   const result: FloodResult = { replies: [], errors: [], mostInFlight: 0 };
   const inFlight = new Set<Promise<void>>();
+  // Enough sockets that no request waits for one: open-loop means every one is sent.
+  const clients = (job.from ?? ['127.0.0.1']).map((ip) => new Client(job.url, ip, undefined, 512));
   const one = (n: number) => {
     const started = performance.now();
-    const sent = fetch(job.url + job.path.replaceAll('{n}', String(n)), {
-      signal: AbortSignal.timeout(30000),
-    })
-      .then(async (res) => {
-        const body = await res.text();
-        const contentType = res.headers.get('content-type') ?? '';
+    const client = clients[n % clients.length]!;
+    const sent = client
+      .call(job.path.replaceAll('{n}', String(n)))
+      .then((res) => {
+        const contentType = String(res.headers['content-type'] ?? '');
         const problem = contentType.includes('json') && res.status >= 400;
         result.replies.push({
           status: res.status,
           ms: performance.now() - started,
-          retryAfter: res.headers.get('retry-after') ?? '',
+          retryAfter: String(res.headers['retry-after'] ?? ''),
           contentType,
-          detail: problem ? String((JSON.parse(body) as { detail?: string }).detail) : '',
+          detail: problem ? String((res.body as { detail?: string }).detail) : '',
         });
       })
       .catch((err: unknown) => void result.errors.push((err as Error).message))
@@ -88,11 +95,12 @@ async function send(job: FloodJob): Promise<void> {
   const started = Date.now();
   let n = 0;
   while (!stop.signal.aborted) {
-    const due = Math.floor(((Date.now() - started) / 1000) * job.rps);
+    const due = Math.floor(((Date.now() - started) / 1000) * job.rps * clients.length);
     for (; n < due; n += 1) one(n);
     await new Promise((tick) => setTimeout(tick, 10));
   }
   await Promise.all(inFlight);
+  for (const client of clients) client.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

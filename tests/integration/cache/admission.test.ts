@@ -71,22 +71,27 @@ describe('cache admission: keys a client can mint without end', function () {
     for (const path of [...hot, ...hot]) await call(app.url, path);
     let scanning = true;
     let n = 0;
-    const scan = async () => {
+    // Each scanner and reader a client address of its own: one address may have only a
+    // few list pages in progress on a replica.
+    const scan = async (client: string) => {
+      const headers = { 'x-forwarded-for': client };
       while (n < SCAN_QUERIES) {
         n += 1;
-        await call(app.url, `/projects?limit=100&minBudget=0.${String(n).padStart(6, '0')}`);
+        const path = `/projects?limit=100&minBudget=0.${String(n).padStart(6, '0')}`;
+        await call(app.url, path, { headers });
       }
     };
     const counts = { hits: 0, reads: 0 };
-    const reader = async () => {
+    const reader = async (client: string) => {
+      const headers = { 'x-forwarded-for': client };
       for (let i = 0; scanning; i += 1) {
-        const reply = await call(app.url, hot[i % hot.length]!);
+        const reply = await call(app.url, hot[i % hot.length]!, { headers });
         counts.reads += 1;
         if (reply.headers.get('x-cache') === 'HIT') counts.hits += 1;
       }
     };
-    const readers = [reader(), reader()];
-    await Promise.all([scan(), scan(), scan(), scan()]);
+    const readers = [reader('10.6.0.1'), reader('10.6.0.2')];
+    await Promise.all(['10.6.1.1', '10.6.1.2', '10.6.1.3', '10.6.1.4'].map(scan));
     scanning = false;
     await Promise.all(readers);
     const evicted = await infoField(cache, 'evicted_keys');

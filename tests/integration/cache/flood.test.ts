@@ -123,14 +123,16 @@ async function flood(base: string, cache: Redis, bytes: number) {
   let n = 0;
   const deadline = Date.now() + 240000;
   const going = () => bytesIn < bytes && Date.now() < deadline;
-  const worker = async () => {
+  // Eight clients: one address may have only a few list pages in progress on a replica.
+  const worker = async (_: unknown, w: number) => {
+    const headers = { 'x-forwarded-for': `10.7.2.${w + 1}` };
     while (going()) {
       n += 1;
       const list = n % 4 !== 0;
       const path = list
         ? `/projects?limit=100&minBudget=0.${String(n).padStart(6, '0')}`
         : `/projects/${randomBytes(12).toString('hex')}`;
-      const reply = await call(base, path);
+      const reply = await call(base, path, { headers });
       statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
       counts.requests += 1;
       counts[list ? 'lists' : 'unknown'] += 1;

@@ -95,9 +95,15 @@ export interface Sample {
 }
 
 /** One timed GET: when it started (test-process clock) and what it saw. */
-export async function timedGet(apps: TestApp[], app: number, path: string): Promise<Sample> {
+export async function timedGet(
+  apps: TestApp[],
+  app: number,
+  path: string,
+  client?: string,
+): Promise<Sample> {
   const startedAt = performance.now();
-  const reply = await call(apps[app]!.url, path);
+  const headers = client === undefined ? {} : { 'x-forwarded-for': client };
+  const reply = await call(apps[app]!.url, path, { headers });
   return {
     app,
     path,
@@ -109,13 +115,17 @@ export async function timedGet(apps: TestApp[], app: number, path: string): Prom
   };
 }
 
-/** `workers` loops GETting `pick()`'s path from every replica in turn until stop(). */
+/**
+ * `workers` loops GETting `pick()`'s path from every replica in turn until stop(), each
+ * a client address of its own (a replica lets one address have only a few list pages
+ * in progress).
+ */
 export function loadLoop(apps: TestApp[], workers: number, pick: () => string) {
   const samples: Sample[] = [];
   let running = true;
   const loops = Array.from({ length: workers }, async (_, w) => {
     for (let i = 0; running; i += 1)
-      samples.push(await timedGet(apps, (w + i) % apps.length, pick()));
+      samples.push(await timedGet(apps, (w + i) % apps.length, pick(), `10.8.0.${w + 1}`));
   });
   return {
     samples,

@@ -34,6 +34,7 @@ describe('load shedding', () => {
       latencyTargetMs: 0,
       maxEventLoopDelayMs: 50,
       trustProxy: false,
+      ownBulkhead: new Set(['/projects']),
     };
     shedder = createLoadShedder(
       limits,
@@ -59,10 +60,10 @@ describe('load shedding', () => {
   };
 
   it('when maxInFlight requests are being worked on, then the next is a 503 problem with Retry-After, logged, until one finishes', async () => {
-    void fetch(`${base}/projects?q=a`);
-    void fetch(`${base}/projects?q=b`);
+    void fetch(`${base}/projects/a`);
+    void fetch(`${base}/projects/b`, { method: 'PATCH' });
     await until('two requests admitted', () => shedder.inFlight() === 2);
-    const refused = await fetch(`${base}/projects?q=c`, { headers: { 'x-request-id': 'req-1' } });
+    const refused = await fetch(`${base}/projects/c`, { headers: { 'x-request-id': 'req-1' } });
     expect(refused.status).to.equal(503);
     expect(refused.headers.get('content-type')).to.equal('application/problem+json; charset=utf-8');
     expect(refused.headers.get('retry-after')).to.equal('1');
@@ -74,12 +75,31 @@ describe('load shedding', () => {
       detail: 'This replica is at capacity; retry after Retry-After seconds',
     });
     expect(logged.map((f) => [f.path, f.route, f.status, f.requestId])).to.deep.equal([
-      ['/projects', 'shed', 503, 'req-1'],
+      ['/projects/c', 'shed', 503, 'req-1'],
     ]);
     release();
     await until('the held requests finished', () => shedder.inFlight() === 0);
-    void fetch(`${base}/projects`);
+    void fetch(`${base}/projects/d`);
     await until('a new request admitted', () => shedder.inFlight() === 1);
+  });
+
+  it('when list pages (under a bulkhead of their own) are in progress, then they count nowhere here and by-id reads are still admitted; past the limit lists are admitted, by-id reads are not', async () => {
+    const lists = ['/projects?q=a', '/projects/?q=b', '/projects', '/projects?q=d'];
+    for (const path of lists) void fetch(base + path);
+    await until('the list pages admitted', () => held.length === 4);
+    expect(shedder.inFlight()).to.equal(0);
+    void fetch(`${base}/projects/a`);
+    void fetch(`${base}/projects/b`, { method: 'PATCH' });
+    await until('two by-id requests admitted', () => shedder.inFlight() === 2);
+    expect((await fetch(`${base}/projects/c`)).status).to.equal(503);
+    void fetch(`${base}/projects?q=e`);
+    await until('a list page admitted past the limit', () => held.length === 7);
+    expect(shedder.inFlight()).to.equal(2);
+    expect((await fetch(`${base}/projects?q=f`, { method: 'POST' })).status, 'not a GET').to.equal(
+      503,
+    );
+    delayMs = 51;
+    expect((await fetch(`${base}/projects?q=g`)).status, 'the loop late').to.equal(503);
   });
 
   it('when the event loop is late past the limit, then requests are refused; health and metrics never are', async () => {
