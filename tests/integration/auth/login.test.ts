@@ -43,7 +43,7 @@ describe('auth: POST /auth/login', () => {
       .and.not.include(body.token);
     expect(keys[1]).to.match(/^session:user:[0-9a-f]{24}$/);
     expect(await app.deps.redis.get(keys[0]!)).not.to.include(body.token);
-    expect(await app.deps.redis.zrange(keys[1]!, 0, -1)).to.deep.equal([keys[0]!.slice(8)]);
+    expect(await app.deps.redis.zrange(keys[1]!, '0', '-1')).to.deep.equal([keys[0]!.slice(8)]);
   });
 
   it('when the admin logs in with ADMIN_PASSWORD, then /auth/me says admin', async () => {
