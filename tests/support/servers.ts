@@ -153,16 +153,20 @@ export interface RedisRole {
   appendonly: 'yes' | 'no';
 }
 
+/** The ACL user stack/swarm/redis-entrypoint.sh gives the app (docker-stack.yml's URLs). */
+export const REDIS_APP_USER = 'groundwork';
+
 export interface RoleRedis {
   server: ServerProcess;
-  /** With the password in it. */
+  /** As the app's user, with the password in it. */
   url: string;
+  password: string;
   stop(): Promise<void>;
 }
 
 /**
  * A second Redis for one describe block, configured by the stack's own entrypoint
- * (stack/swarm/redis-entrypoint.sh) with a password, on its own port and directory:
+ * (stack/swarm/redis-entrypoint.sh) with the app's ACL user, on its own port and directory:
  * so a test runs exactly the settings the stack deploys, scaled down.
  */
 export async function startRedisAs(role: RedisRole): Promise<RoleRedis> {
@@ -181,13 +185,16 @@ export async function startRedisAs(role: RedisRole): Promise<RoleRedis> {
     REDIS_MAXMEMORY: role.maxmemory,
     REDIS_MAXMEMORY_POLICY: role.policy,
     REDIS_APPENDONLY: role.appendonly,
+    // The stack pairs them so: the state Redis never evicts, the cache does.
+    REDIS_ROLE: role.policy === 'noeviction' ? 'state' : 'cache',
   };
   const script = join(ROOT, 'stack/swarm/redis-entrypoint.sh');
   const server = new ServerProcess(`redis (${role.policy})`, port, '/bin/sh', [script], env);
   await server.start();
   return {
     server,
-    url: `redis://:${password}@127.0.0.1:${port}`,
+    url: `redis://${REDIS_APP_USER}:${password}@127.0.0.1:${port}`,
+    password,
     async stop() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
