@@ -205,7 +205,10 @@ export const CONFIG_VARIABLES = Object.keys(spec);
 
 type Cleaned = ReturnType<typeof cleanEnv<typeof spec>>;
 export type Config = Readonly<
-  Omit<Cleaned, 'MONGO_PASSWORD' | 'REDIS_PASSWORD' | 'CACHE_REDIS_PASSWORD' | 'CACHE_REDIS_URL'> & {
+  Omit<
+    Cleaned,
+    'MONGO_PASSWORD' | 'REDIS_PASSWORD' | 'CACHE_REDIS_PASSWORD' | 'CACHE_REDIS_URL'
+  > & {
     CACHE_REDIS_URL: string;
   }
 >;

@@ -59,4 +59,5 @@ SETTINGS
     "${REDIS_MAXMEMORY:-256mb}" "${REDIS_MAXMEMORY_POLICY:-noeviction}" "${REDIS_APPENDONLY:-yes}"
 } >"$conf"
 
-exec redis-server "$conf"
+# Arguments are more directives; the stack passes none (tests add an operator user).
+exec redis-server "$conf" "$@"

@@ -161,6 +161,8 @@ export interface RoleRedis {
   /** As the app's user, with the password in it. */
   url: string;
   password: string;
+  /** As a user allowed everything, for tests that look inside (KEYS, INFO, FLUSHALL). */
+  operatorUrl: string;
   stop(): Promise<void>;
 }
 
@@ -189,12 +191,22 @@ export async function startRedisAs(role: RedisRole): Promise<RoleRedis> {
     REDIS_ROLE: role.policy === 'noeviction' ? 'state' : 'cache',
   };
   const script = join(ROOT, 'stack/swarm/redis-entrypoint.sh');
-  const server = new ServerProcess(`redis (${role.policy})`, port, '/bin/sh', [script], env);
+  // The stack has no such user; on the command line is fine for a test password.
+  const operator = randomBytes(16).toString('hex');
+  const operatorUser = ['--user', 'operator', 'on', `>${operator}`, '~*', '&*', '+@all'];
+  const server = new ServerProcess(
+    `redis (${role.policy})`,
+    port,
+    '/bin/sh',
+    [script, ...operatorUser],
+    env,
+  );
   await server.start();
   return {
     server,
     url: `redis://${REDIS_APP_USER}:${password}@127.0.0.1:${port}`,
     password,
+    operatorUrl: `redis://operator:${operator}@127.0.0.1:${port}`,
     async stop() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ const IP = '10.9.0.1';
 async function refusal(redis: Redis, command: string, ...args: string[]): Promise<string> {
   return redis.call(command, ...args).then(
     () => 'OK',
-    (err: Error) => err.message,
+    (err: unknown) => (err as Error).message,
   );
 }
 
@@ -45,10 +45,10 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
     for (let i = 0; i < 2; i += 1) apps.push(await startTestApp(env, capturingLogger(lines)));
   });
   after(async () => {
-    clients.forEach((c) => c.disconnect());
+    for (const client of clients) client.disconnect();
     await Promise.all(apps.map((app) => app.stop()));
     apps = [];
-    await Promise.all([state?.stop(), cache?.stop()]);
+    await Promise.all([state.stop(), cache.stop()]);
   });
 
   it('when two replicas sign in, lock out, cache and invalidate through both servers, then everything that needs Redis works and nothing was refused', async () => {

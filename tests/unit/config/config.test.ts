@@ -54,7 +54,10 @@ describe('config', () => {
       CACHE_REDIS_PASSWORD_FILE: secretFile('cache', 'cache-pw'),
     });
     expect(new URL(two.REDIS_URL)).to.include({ username: 'groundwork', password: 'state-pw' });
-    expect(new URL(two.CACHE_REDIS_URL)).to.include({ username: 'groundwork', password: 'cache-pw' });
+    expect(new URL(two.CACHE_REDIS_URL)).to.include({
+      username: 'groundwork',
+      password: 'cache-pw',
+    });
     const one = loadConfig({ REDIS_PASSWORD: 'only-pw' });
     expect(new URL(one.CACHE_REDIS_URL).password).to.equal('only-pw');
   });
