@@ -145,6 +145,24 @@ describe('docker-stack.yml', () => {
       }
     });
 
+    it('keep the monitoring plane closed to web: Alertmanager on no network web is on, Prometheus listening only on its docker_gwbridge address', () => {
+      const shared = (name: string) =>
+        (service(stack, name).networks ?? []).filter((n) => web.networks?.includes(n));
+      expect(shared('alertmanager')).to.deep.equal([]);
+      // Prometheus shares `monitoring` with web to scrape it, but does not listen there.
+      expect(shared('prometheus')).to.deep.equal(['monitoring']);
+      const prometheus = service(stack, 'prometheus');
+      expect(prometheus.entrypoint).to.deep.equal([
+        '/bin/sh',
+        '/usr/local/bin/groundwork-prometheus.sh',
+      ]);
+      const script = readFileSync(join(ROOT, 'stack/swarm/prometheus-entrypoint.sh'), 'utf8');
+      expect(script).to.match(/--web\.listen-address="\$address:9090"/);
+      // Still scraped: every target service shares `monitoring` with Prometheus.
+      for (const name of ['web', 'node-exporter', 'nginx-exporter'])
+        expect(service(stack, name).networks, name).to.include('monitoring');
+    });
+
     it('let nginx re-resolve the web tasks through Docker DNS', () => {
       const rendered = readFileSync(join(ROOT, 'nginx/nginx.stack.conf'), 'utf8');
       expect(rendered).to.match(/resolver 127\.0\.0\.11 /);
