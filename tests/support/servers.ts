@@ -171,16 +171,21 @@ export interface RoleRedis {
  * (stack/swarm/redis-entrypoint.sh) with the app's ACL user, on its own port and directory:
  * so a test runs exactly the settings the stack deploys, scaled down.
  */
-export async function startRedisAs(role: RedisRole): Promise<RoleRedis> {
+export async function startRedisAs(
+  role: RedisRole,
+  /** A second password, as the secret mounted during a rotation (secrets/README.md). */
+  incoming?: string,
+): Promise<RoleRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'groundwork-redis-'));
   const port = await freePort();
   const password = randomBytes(16).toString('hex');
   writeFileSync(join(dir, 'password'), password, { mode: 0o600 });
+  if (incoming !== undefined) writeFileSync(join(dir, 'incoming'), incoming, { mode: 0o600 });
   const env = {
     ...process.env,
     REDIS_CONF: join(dir, 'redis.conf'),
     REDIS_SECRET_FILE: join(dir, 'password'),
-    REDIS_EXTRA_SECRET_FILE: join(dir, 'none'),
+    REDIS_EXTRA_SECRET_FILE: join(dir, 'incoming'),
     REDIS_PORT: String(port),
     REDIS_BIND: '127.0.0.1',
     REDIS_DIR: dir,

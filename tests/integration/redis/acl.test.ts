@@ -146,6 +146,23 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
       expect(await refusal(anonymous, 'AUTH', REDIS_APP_USER, server.password)).to.equal('OK');
     }
   });
+  it('when the rotation secret is mounted, then the old and the new password both open the app’s user, with the same commands', async () => {
+    const rotating = await startRedisAs(
+      { maxmemory: '8mb', policy: 'allkeys-lru', appendonly: 'no' },
+      'the-incoming-password',
+    );
+    try {
+      const incoming = new URL(rotating.url);
+      incoming.password = 'the-incoming-password';
+      for (const url of [rotating.url, incoming.toString()]) {
+        const redis = connect(url);
+        expect(await redis.publish('channel', 'm')).to.equal(0);
+        expect(await refusal(redis, 'FLUSHALL')).to.match(/^NOPERM/);
+      }
+    } finally {
+      await rotating.stop();
+    }
+  });
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
