@@ -43,7 +43,7 @@ async function addresses(swarm: Swarm, name: string): Promise<string[]> {
     .split('\n')
     .filter((line) => id.length > 0 && line.startsWith(id))
     .map((line) => line.split(' ')[1]!.replace(/\/.*/, ''));
-  return [...overlays.split(' '), ...gateway].filter((a) => a !== '');
+  return [...overlays.split(/\s+/), ...gateway].filter((a) => a !== '');
 }
 
 describe('e2e swarm: a web task cannot reach the monitoring plane', function () {
