@@ -17,7 +17,8 @@ secret="${REDIS_SECRET_FILE:-/run/secrets/redis_password}"
 extra="${REDIS_EXTRA_SECRET_FILE:-/run/secrets/redis_password_extra}"
 role="${REDIS_ROLE:-state}"
 
-# The commands the app runs on each role, and nothing else: no FLUSHALL, CONFIG, KEYS,
+# The commands and key prefixes the app uses on each role (app/auth/sessions.ts,
+# app/rate-limit, app/cache/keys.ts), and nothing else: no FLUSHALL, CONFIG, KEYS,
 # DEBUG, SCAN or MODULE for whoever holds the password. Lua scripts are checked command
 # by command too. Both: PING (healthchecks, probes), INFO (ioredis's ready check),
 # CLIENT SETNAME (connectionName), EVAL/EVALSHA (defineCommand), MULTI/EXEC.
@@ -25,10 +26,10 @@ common='-@all +ping +info +client|setname +quit +eval +evalsha +multi +exec +get
 case "$role" in
   # Sessions (GET/SET/DEL) and rate-limiter-flexible (its Lua: SET, INCRBY, PTTL, EXPIRE;
   # block/get/delete: MULTI SET/GET PTTL, DEL). No channels.
-  state) commands="$common +incrby +expire resetchannels" ;;
+  state) commands="~session:* ~rl:* $common +incrby +expire resetchannels" ;;
   # The L2 scripts (GET, SET, PTTL, PEXPIRE, DEL), invalidations and heartbeats (PUBLISH,
-  # SUBSCRIBE on any channel: one heartbeat channel per replica).
-  cache) commands="$common +pexpire +publish +subscribe +unsubscribe allchannels" ;;
+  # SUBSCRIBE: the invalidation channel and one heartbeat channel per replica).
+  cache) commands="~gw:c:* $common +pexpire +publish +subscribe +unsubscribe &gw:cache:invalidate*" ;;
   *)
     echo "redis-entrypoint: REDIS_ROLE must be state or cache, not $role" >&2
     exit 2
@@ -40,9 +41,9 @@ esac
   printf 'user default off resetpass -@all\n'
   if [ -f "$extra" ]; then
     # Both passwords open the app's user until every web replica has the new one.
-    printf 'user groundwork on >%s >%s ~* %s\n' "$(cat "$secret")" "$(cat "$extra")" "$commands"
+    printf 'user groundwork on >%s >%s %s\n' "$(cat "$secret")" "$(cat "$extra")" "$commands"
   else
-    printf 'user groundwork on >%s ~* %s\n' "$(cat "$secret")" "$commands"
+    printf 'user groundwork on >%s %s\n' "$(cat "$secret")" "$commands"
   fi
   printf 'port %s\nbind %s\ndir %s\n' "${REDIS_PORT:-6379}" "${REDIS_BIND:-* -::*}" "${REDIS_DIR:-/data}"
   cat <<'SETTINGS'

@@ -90,7 +90,9 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
 
     for (const app of apps) expect((await call(app.url, '/readyz')).status).to.equal(200);
     expect(
-      lines.filter((l) => /NOPERM|WRONGPASS|NOAUTH|redis unavailable|Redis failing/.test(l)),
+      lines.filter((l) =>
+        /NOPERM|WRONGPASS|NOAUTH|redis unavailable|Redis failing|could not subscribe/.test(l),
+      ),
     ).to.deep.equal([]);
   });
 
@@ -122,6 +124,10 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
         /NOPERM|can't run this command/,
       );
     }
+    // Only the role's key prefixes: an app key on the other server, or any other key.
+    expect(await refusal(connect(state.url), 'GET', 'gw:c:1:g:x')).to.match(/^NOPERM/);
+    expect(await refusal(connect(cache.url), 'GET', 'session:x')).to.match(/^NOPERM/);
+    expect(await refusal(connect(cache.url), 'SUBSCRIBE', 'other')).to.match(/^NOPERM/);
     // Each server only what its role needs: no pub/sub on the state Redis, no counters on the cache.
     expect(await refusal(connect(state.url), 'PUBLISH', 'x', 'y')).to.match(/^NOPERM/);
     expect(await refusal(connect(cache.url), 'INCRBY', 'x', '1')).to.match(/^NOPERM/);
@@ -156,7 +162,7 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
       incoming.password = 'the-incoming-password';
       for (const url of [rotating.url, incoming.toString()]) {
         const redis = connect(url);
-        expect(await redis.publish('channel', 'm')).to.equal(0);
+        expect(await redis.publish('gw:cache:invalidate', 'm')).to.equal(0);
         expect(await refusal(redis, 'FLUSHALL')).to.match(/^NOPERM/);
       }
     } finally {
