@@ -36,6 +36,8 @@ export function createBus(
     connectTimeout: 1000,
     socketTimeout: DEAD_SOCKET_MS,
     connectionName: 'groundwork-cache-bus',
+    // No CLIENT SETINFO: the app's Redis user may not run it (stack/swarm/redis-entrypoint.sh).
+    disableClientInfo: true,
     // Reconnect quickly: until it is back, this replica serves no L1 hits.
     retryStrategy: (attempt) => Math.min(attempt * 50, 500),
   });

@@ -29,8 +29,9 @@ const spec = {
     desc: 'Redis or KeyDB holding the read cache (LRU-capped, no persistence); REDIS_URL when unset',
   }),
   MONGO_PASSWORD: optionalSecret('MongoDB password, joined to MONGO_URL when set'),
-  REDIS_PASSWORD: optionalSecret(
-    'Redis password, joined to REDIS_URL and CACHE_REDIS_URL when set (both servers share it)',
+  REDIS_PASSWORD: optionalSecret('State Redis password, joined to REDIS_URL when set'),
+  CACHE_REDIS_PASSWORD: optionalSecret(
+    'Cache Redis password, joined to CACHE_REDIS_URL when set; REDIS_PASSWORD when unset',
   ),
   ADMIN_PASSWORD: optionalSecret('Password of the first admin, created at start-up if missing'),
   LOG_LEVEL: str({
@@ -222,7 +223,10 @@ export const CONFIG_VARIABLES = Object.keys(spec);
 
 type Cleaned = ReturnType<typeof cleanEnv<typeof spec>>;
 export type Config = Readonly<
-  Omit<Cleaned, 'MONGO_PASSWORD' | 'REDIS_PASSWORD' | 'CACHE_REDIS_URL'> & {
+  Omit<
+    Cleaned,
+    'MONGO_PASSWORD' | 'REDIS_PASSWORD' | 'CACHE_REDIS_PASSWORD' | 'CACHE_REDIS_URL'
+  > & {
     CACHE_REDIS_URL: string;
   }
 >;
@@ -239,12 +243,16 @@ export function loadConfig(env: RawEnv = process.env): Config {
       if (name !== undefined) throw new ConfigError(`${name}: ${describe(error)}`);
     },
   });
-  const { MONGO_PASSWORD, REDIS_PASSWORD, ...rest } = cleaned;
+  const { MONGO_PASSWORD, REDIS_PASSWORD, CACHE_REDIS_PASSWORD, ...rest } = cleaned;
   return Object.freeze({
     ...rest,
     MONGO_URL: withPassword(rest.MONGO_URL, MONGO_PASSWORD),
     REDIS_URL: withPassword(rest.REDIS_URL, REDIS_PASSWORD),
-    CACHE_REDIS_URL: withPassword(rest.CACHE_REDIS_URL ?? rest.REDIS_URL, REDIS_PASSWORD),
+    // Each Redis its own password (the stack's two secrets); one Redis doing both, one.
+    CACHE_REDIS_URL: withPassword(
+      rest.CACHE_REDIS_URL ?? rest.REDIS_URL,
+      CACHE_REDIS_PASSWORD ?? REDIS_PASSWORD,
+    ),
   });
 }
 

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 
 /** Secrets that may arrive as NAME (plain) or NAME_FILE (path, as Swarm mounts them). */
-export const SECRET_NAMES = ['MONGO_PASSWORD', 'REDIS_PASSWORD', 'ADMIN_PASSWORD'] as const;
+export const SECRET_NAMES = [
+  'MONGO_PASSWORD',
+  'REDIS_PASSWORD',
+  'CACHE_REDIS_PASSWORD',
+  'ADMIN_PASSWORD',
+] as const;
 
 export type RawEnv = Record<string, string | undefined>;
 

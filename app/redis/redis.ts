@@ -24,6 +24,8 @@ export function createRedis(url: string, timeoutMs: number, logger: Logger, name
     socketTimeout: Math.max(DEAD_SOCKET_MS, timeoutMs),
     connectTimeout: Math.max(timeoutMs, 1000),
     connectionName: name,
+    // No CLIENT SETINFO: the app's Redis user may not run it (stack/swarm/redis-entrypoint.sh).
+    disableClientInfo: true,
     // Reconnect quickly (a restart is back within a second) but never busy-loop.
     retryStrategy: (attempt) => Math.min(attempt * 50, 500),
   });

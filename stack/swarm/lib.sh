@@ -51,11 +51,12 @@ export_config_digests() {
   NGINX_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/nginx-entrypoint.sh | cut -c1-12)"
   MONGO_INIT_DIGEST="$(sha256sum stack/swarm/mongo-create-app-user.js | cut -c1-12)"
   REDIS_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/redis-entrypoint.sh | cut -c1-12)"
+  PROMETHEUS_ENTRYPOINT_DIGEST="$(sha256sum stack/swarm/prometheus-entrypoint.sh | cut -c1-12)"
   PROMETHEUS_CONF_DIGEST="$(sha256sum "$MONITORING_DIR/prometheus.yml" | cut -c1-12)"
   PROMETHEUS_RULES_DIGEST="$(sha256sum "$MONITORING_DIR/rules.yml" | cut -c1-12)"
   ALERTMANAGER_CONF_DIGEST="$(sha256sum "$MONITORING_DIR/alertmanager.yml" | cut -c1-12)"
   export NGINX_CONF_DIGEST NGINX_ENTRYPOINT_DIGEST MONGO_INIT_DIGEST REDIS_ENTRYPOINT_DIGEST MONITORING_DIR \
-    PROMETHEUS_CONF_DIGEST PROMETHEUS_RULES_DIGEST ALERTMANAGER_CONF_DIGEST
+    PROMETHEUS_ENTRYPOINT_DIGEST PROMETHEUS_CONF_DIGEST PROMETHEUS_RULES_DIGEST ALERTMANAGER_CONF_DIGEST
 }
 
 # The stack files to deploy: docker-stack.yml, then STACK_OVERRIDE if set (make swarm

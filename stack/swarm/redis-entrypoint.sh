@@ -1,8 +1,9 @@
 #!/bin/sh
-# Starts Redis in the stack with `requirepass` from the Swarm secret, without the
-# password ever appearing on a command line (`ps`, /proc/*/cmdline, `docker inspect`):
-# printf is a shell builtin, so the value only travels from the secret file into a
-# config file on a tmpfs that only the redis user can read.
+# Starts Redis in the stack with the app's ACL user, its password read from the Swarm
+# secret, without the password ever appearing on a command line (`ps`,
+# /proc/*/cmdline, `docker inspect`): printf is a shell builtin, so the value only
+# travels from the secret file into a config file on a tmpfs that only the redis user
+# can read.
 # POSIX sh, so that it runs in any Redis or KeyDB image (Debian's dash has no pipefail;
 # there is no pipeline here to need it).
 set -eu
@@ -14,14 +15,36 @@ conf="${REDIS_CONF:-/run/redis/redis.conf}"
 secret="${REDIS_SECRET_FILE:-/run/secrets/redis_password}"
 # Mounted only during a rotation (secrets/README.md): the incoming password.
 extra="${REDIS_EXTRA_SECRET_FILE:-/run/secrets/redis_password_extra}"
+role="${REDIS_ROLE:-state}"
+
+# The commands and key prefixes the app uses on each role (app/auth/sessions.ts,
+# app/rate-limit, app/cache/keys.ts), and nothing else: no FLUSHALL, CONFIG, KEYS,
+# DEBUG, SCAN or MODULE for whoever holds the password. Lua scripts are checked command
+# by command too. Both: PING (healthchecks, probes), INFO (ioredis's ready check),
+# CLIENT SETNAME (connectionName), EVAL/EVALSHA (defineCommand), MULTI/EXEC.
+common='-@all +ping +info +client|setname +quit +eval +evalsha +multi +exec +get +set +del +pttl'
+case "$role" in
+  # Sessions (GET/SET/DEL; each account's index, a sorted set trimmed in one Lua step:
+  # ZADD, ZREMRANGEBYSCORE, ZCARD, ZPOPMIN, EXPIRE) and rate-limiter-flexible (its Lua:
+  # SET, INCRBY, PTTL, EXPIRE; block/get/delete: MULTI SET/GET PTTL, DEL). No channels.
+  state) commands="~session:* ~rl:* $common +incrby +expire +zadd +zremrangebyscore +zcard +zpopmin resetchannels" ;;
+  # The L2 scripts (GET, SET, PTTL, PEXPIRE, DEL), invalidations and heartbeats (PUBLISH,
+  # SUBSCRIBE: the invalidation channel and one heartbeat channel per replica).
+  cache) commands="~gw:c:* $common +pexpire +publish +subscribe +unsubscribe &gw:cache:invalidate*" ;;
+  *)
+    echo "redis-entrypoint: REDIS_ROLE must be state or cache, not $role" >&2
+    exit 2
+    ;;
+esac
 
 {
+  # `default` (no user name) is off: only the app's user `groundwork` signs in.
+  printf 'user default off resetpass -@all\n'
   if [ -f "$extra" ]; then
-    # Both passwords open the default user until every web replica has the new one;
-    # ACL users may hold several passwords, requirepass only one.
-    printf 'user default on >%s >%s ~* &* +@all\n' "$(cat "$secret")" "$(cat "$extra")"
+    # Both passwords open the app's user until every web replica has the new one.
+    printf 'user groundwork on >%s >%s %s\n' "$(cat "$secret")" "$(cat "$extra")" "$commands"
   else
-    printf 'requirepass %s\n' "$(cat "$secret")"
+    printf 'user groundwork on >%s %s\n' "$(cat "$secret")" "$commands"
   fi
   printf 'port %s\nbind %s\ndir %s\n' "${REDIS_PORT:-6379}" "${REDIS_BIND:-* -::*}" "${REDIS_DIR:-/data}"
   cat <<'SETTINGS'
@@ -38,4 +61,5 @@ SETTINGS
     "${REDIS_MAXMEMORY:-256mb}" "${REDIS_MAXMEMORY_POLICY:-noeviction}" "${REDIS_APPENDONLY:-yes}"
 } >"$conf"
 
-exec redis-server "$conf"
+# Arguments are more directives; the stack passes none (tests add an operator user).
+exec redis-server "$conf" "$@"

@@ -6,11 +6,12 @@ import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
 const MOUNTS = {
   web: [
     ['admin_password', '1000', '400'],
+    ['cache_redis_password', '1000', '400'],
     ['mongo_password', '1000', '400'],
     ['redis_password', '1000', '400'],
   ],
   redis: [['redis_password', '999', '400']],
-  cache: [['redis_password', '999', '400']],
+  cache: [['cache_redis_password', '999', '400']],
   mongo: [
     ['mongo_password', '999', '400'],
     ['mongo_root_password', '999', '400'],

@@ -71,6 +71,6 @@ describe('the cluster’s stack (make cluster, STACK_UNENCRYPTED=true)', () => {
 
   it('keeps a literal $ literal through the second interpolation (redis’s healthcheck)', () => {
     const test = cluster.services.redis!.healthcheck!.test.join(' ');
-    expect(test).to.include('REDISCLI_AUTH="$(cat /run/secrets/redis_password)"');
+    expect(test).to.include('REDISCLI_AUTH="$(cat "$REDIS_SECRET_FILE")"');
   });
 });

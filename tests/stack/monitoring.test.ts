@@ -16,6 +16,7 @@ interface ScrapeConfig {
   job_name: string;
   dns_sd_configs?: { names: string[]; type: string; port: number }[];
   static_configs?: { targets: string[] }[];
+  file_sd_configs?: { files: string[] }[];
 }
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -69,13 +70,12 @@ describe('monitoring (stack/monitoring)', () => {
     });
   });
 
-  it('runs Prometheus and Alertmanager on the monitoring and ops networks only, with digest-named configs and volumes', () => {
+  it('runs Prometheus on the monitoring and ops networks and Alertmanager on ops only, with digest-named configs and volumes', () => {
     const stack = readStack();
-    for (const name of ['prometheus', 'alertmanager']) {
-      const svc = service(stack, name);
-      expect(svc.networks, name).to.deep.equal(['monitoring', 'ops']);
-      expect(svc.ports ?? [], name).to.be.empty;
-    }
+    expect(service(stack, 'prometheus').networks).to.deep.equal(['monitoring', 'ops']);
+    expect(service(stack, 'alertmanager').networks).to.deep.equal(['ops']);
+    for (const name of ['prometheus', 'alertmanager'])
+      expect(service(stack, name).ports ?? [], name).to.be.empty;
     const configs = (
       parse(read('docker-stack.yml')) as { configs: Record<string, { name: string }> }
     ).configs;

@@ -15,8 +15,8 @@ function bytes(size: string | undefined): number {
 
 describe('docker-stack.yml: state and cache in two Redis services', () => {
   it('points web’s sessions and limiters at redis and its read cache at cache', () => {
-    expect(web.environment?.REDIS_URL).to.equal('redis://redis:6379');
-    expect(web.environment?.CACHE_REDIS_URL).to.equal('redis://cache:6379');
+    expect(web.environment?.REDIS_URL).to.equal('redis://groundwork@redis:6379');
+    expect(web.environment?.CACHE_REDIS_URL).to.equal('redis://groundwork@cache:6379');
   });
 
   it('never evicts state, and persists it with AOF every second', () => {
@@ -41,18 +41,22 @@ describe('docker-stack.yml: state and cache in two Redis services', () => {
     expect(bytes(cache.environment?.REDIS_MAXMEMORY)).to.be.below(limit(cache));
   });
 
-  it('runs both the same way: image, entrypoint, password, backend network, dnsrr, healthcheck, restarts', () => {
-    for (const key of [
-      'image',
-      'entrypoint',
-      'user',
-      'secrets',
-      'networks',
-      'healthcheck',
-    ] as const)
+  it('runs both the same way: image, entrypoint, backend network, dnsrr, healthcheck, restarts', () => {
+    for (const key of ['image', 'entrypoint', 'user', 'networks', 'healthcheck'] as const)
       expect(cache[key], key).to.deep.equal(state[key]);
     expect(cache.deploy?.endpoint_mode).to.equal('dnsrr');
     expect(cache.deploy?.restart_policy?.condition).to.equal('any');
     expect(cache.read_only).to.equal(true);
+  });
+
+  it('gives each its own role (the ACL user’s commands) and password, and web both passwords', () => {
+    expect(state.environment?.REDIS_ROLE).to.equal('state');
+    expect(cache.environment?.REDIS_ROLE).to.equal('cache');
+    expect(state.secrets?.map((s) => s.source)).to.deep.equal(['redis_password']);
+    expect(cache.secrets?.map((s) => s.source)).to.deep.equal(['cache_redis_password']);
+    expect(web.secrets?.map((s) => s.source)).to.include.members([
+      'redis_password',
+      'cache_redis_password',
+    ]);
   });
 });

@@ -73,7 +73,12 @@ describe('docker-stack.yml', () => {
 
     it('reach web as files named by *_FILE variables', () => {
       const mounted = new Map((web.secrets ?? []).map((s) => [s.source, s.target]));
-      for (const name of ['mongo_password', 'redis_password', 'admin_password']) {
+      for (const name of [
+        'mongo_password',
+        'redis_password',
+        'cache_redis_password',
+        'admin_password',
+      ]) {
         expect(env[`${name.toUpperCase()}_FILE`]).to.equal(`/run/secrets/${mounted.get(name)}`);
       }
     });
@@ -87,13 +92,23 @@ describe('docker-stack.yml', () => {
       }
       expect(new URL(env.MONGO_URL ?? '').password).to.equal('');
       expect(new URL(env.REDIS_URL ?? '').password).to.equal('');
+      expect(new URL(env.CACHE_REDIS_URL ?? '').password).to.equal('');
     });
 
-    it('give Redis its password without a command line that shows it', () => {
-      const redis = service(stack, 'redis');
-      const commandLine = [...(redis.entrypoint ?? []), ...(redis.command ?? [])].join(' ');
-      expect(commandLine).to.not.match(/requirepass|--pass|\$\(/);
-      expect(redis.secrets?.map((s) => s.source)).to.include('redis_password');
+    it('give each Redis its own password without a command line that shows it', () => {
+      for (const [name, secret] of [
+        ['redis', 'redis_password'],
+        ['cache', 'cache_redis_password'],
+      ] as const) {
+        const redis = service(stack, name);
+        const commandLine = [...(redis.entrypoint ?? []), ...(redis.command ?? [])].join(' ');
+        expect(commandLine, name).to.not.match(/requirepass|--pass|\$\(/);
+        expect(
+          redis.secrets?.map((s) => s.source),
+          name,
+        ).to.deep.equal([secret]);
+        expect(redis.environment?.REDIS_SECRET_FILE, name).to.equal(`/run/secrets/${secret}`);
+      }
     });
   });
 
@@ -128,6 +143,24 @@ describe('docker-stack.yml', () => {
       for (const network of web.networks!) {
         expect(stack.networks[network], network).to.include({ internal: true });
       }
+    });
+
+    it('keep the monitoring plane closed to web: Alertmanager on no network web is on, Prometheus listening only on its docker_gwbridge address', () => {
+      const shared = (name: string) =>
+        (service(stack, name).networks ?? []).filter((n) => web.networks?.includes(n));
+      expect(shared('alertmanager')).to.deep.equal([]);
+      // Prometheus shares `monitoring` with web to scrape it, but does not listen there.
+      expect(shared('prometheus')).to.deep.equal(['monitoring']);
+      const prometheus = service(stack, 'prometheus');
+      expect(prometheus.entrypoint).to.deep.equal([
+        '/bin/sh',
+        '/usr/local/bin/groundwork-prometheus.sh',
+      ]);
+      const script = readFileSync(join(ROOT, 'stack/swarm/prometheus-entrypoint.sh'), 'utf8');
+      expect(script).to.match(/--web\.listen-address="\$address:9090"/);
+      // Still scraped: every target service shares `monitoring` with Prometheus.
+      for (const name of ['web', 'node-exporter', 'nginx-exporter'])
+        expect(service(stack, name).networks, name).to.include('monitoring');
     });
 
     it('let nginx re-resolve the web tasks through Docker DNS', () => {

@@ -153,41 +153,65 @@ export interface RedisRole {
   appendonly: 'yes' | 'no';
 }
 
+/** The ACL user stack/swarm/redis-entrypoint.sh gives the app (docker-stack.yml's URLs). */
+export const REDIS_APP_USER = 'groundwork';
+
 export interface RoleRedis {
   server: ServerProcess;
-  /** With the password in it. */
+  /** As the app's user, with the password in it. */
   url: string;
+  password: string;
+  /** As a user allowed everything, for tests that look inside (KEYS, INFO, FLUSHALL). */
+  operatorUrl: string;
   stop(): Promise<void>;
 }
 
 /**
  * A second Redis for one describe block, configured by the stack's own entrypoint
- * (stack/swarm/redis-entrypoint.sh) with a password, on its own port and directory:
+ * (stack/swarm/redis-entrypoint.sh) with the app's ACL user, on its own port and directory:
  * so a test runs exactly the settings the stack deploys, scaled down.
  */
-export async function startRedisAs(role: RedisRole): Promise<RoleRedis> {
+export async function startRedisAs(
+  role: RedisRole,
+  /** A second password, as the secret mounted during a rotation (secrets/README.md). */
+  incoming?: string,
+): Promise<RoleRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'groundwork-redis-'));
   const port = await freePort();
   const password = randomBytes(16).toString('hex');
   writeFileSync(join(dir, 'password'), password, { mode: 0o600 });
+  if (incoming !== undefined) writeFileSync(join(dir, 'incoming'), incoming, { mode: 0o600 });
   const env = {
     ...process.env,
     REDIS_CONF: join(dir, 'redis.conf'),
     REDIS_SECRET_FILE: join(dir, 'password'),
-    REDIS_EXTRA_SECRET_FILE: join(dir, 'none'),
+    REDIS_EXTRA_SECRET_FILE: join(dir, 'incoming'),
     REDIS_PORT: String(port),
     REDIS_BIND: '127.0.0.1',
     REDIS_DIR: dir,
     REDIS_MAXMEMORY: role.maxmemory,
     REDIS_MAXMEMORY_POLICY: role.policy,
     REDIS_APPENDONLY: role.appendonly,
+    // The stack pairs them so: the state Redis never evicts, the cache does.
+    REDIS_ROLE: role.policy === 'noeviction' ? 'state' : 'cache',
   };
   const script = join(ROOT, 'stack/swarm/redis-entrypoint.sh');
-  const server = new ServerProcess(`redis (${role.policy})`, port, '/bin/sh', [script], env);
+  // The stack has no such user; on the command line is fine for a test password.
+  const operator = randomBytes(16).toString('hex');
+  const operatorUser = ['--user', 'operator', 'on', `>${operator}`, '~*', '&*', '+@all'];
+  const server = new ServerProcess(
+    `redis (${role.policy})`,
+    port,
+    '/bin/sh',
+    [script, ...operatorUser],
+    env,
+  );
   await server.start();
   return {
     server,
-    url: `redis://:${password}@127.0.0.1:${port}`,
+    url: `redis://${REDIS_APP_USER}:${password}@127.0.0.1:${port}`,
+    password,
+    operatorUrl: `redis://operator:${operator}@127.0.0.1:${port}`,
     async stop() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

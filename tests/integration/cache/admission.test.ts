@@ -34,7 +34,7 @@ describe('cache admission: keys a client can mint without end', function () {
 
   before(async () => {
     cacheRedis = await startRedisAs({ maxmemory: '4mb', policy: 'allkeys-lru', appendonly: 'no' });
-    cache = new Redis(cacheRedis.url);
+    cache = new Redis(cacheRedis.operatorUrl);
   });
   after(async () => {
     cache.disconnect();

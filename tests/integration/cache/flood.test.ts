@@ -27,7 +27,7 @@ describe('cache: a flood of anonymous reads through the cache Redis', function (
       policy: 'allkeys-lru',
       appendonly: 'no',
     });
-    cache = new Redis(cacheRedis.url);
+    cache = new Redis(cacheRedis.operatorUrl);
     // Admission off (window 0): every distinct list page is stored, the most memory a
     // flood can put through the cache Redis.
     apps = await startReplicas(1, { CACHE_REDIS_URL: cacheRedis.url, CACHE_ADMIT_WINDOW_MS: '0' });

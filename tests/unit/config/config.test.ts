@@ -46,6 +46,22 @@ describe('config', () => {
     expect(new URL(config.MONGO_URL).username).to.equal('app');
   });
 
+  it('when the cache Redis has its own password, then each URL gets its own; without one, the cache shares the state password', () => {
+    const two = loadConfig({
+      REDIS_URL: 'redis://groundwork@redis:6379',
+      CACHE_REDIS_URL: 'redis://groundwork@cache:6379',
+      REDIS_PASSWORD_FILE: secretFile('state', 'state-pw'),
+      CACHE_REDIS_PASSWORD_FILE: secretFile('cache', 'cache-pw'),
+    });
+    expect(new URL(two.REDIS_URL)).to.include({ username: 'groundwork', password: 'state-pw' });
+    expect(new URL(two.CACHE_REDIS_URL)).to.include({
+      username: 'groundwork',
+      password: 'cache-pw',
+    });
+    const one = loadConfig({ REDIS_PASSWORD: 'only-pw' });
+    expect(new URL(one.CACHE_REDIS_URL).password).to.equal('only-pw');
+  });
+
   it('when NAME_FILE cannot be read, then the error names NAME_FILE', () => {
     expect(() => loadConfig({ ADMIN_PASSWORD_FILE: join(dir, 'missing') })).to.throw(
       ConfigError,
