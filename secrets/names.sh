@@ -8,7 +8,7 @@
 # from before the labels). Exports MONGO_PASSWORD_SECRET etc., which docker-stack.yml
 # reads. Sourced after `docker swarm init` by stack/up.sh, secrets/create.sh and rotate.sh.
 
-SECRET_ROLES=(mongo_root_password mongo_password redis_password cache_redis_password admin_password)
+SECRET_ROLES=(mongo_root_password mongo_password redis_password cache_redis_password admin_password device_key)
 
 # secret_newest ROLE: "VERSION NAME" of the role's highest labelled version ("1 ROLE" if none).
 secret_newest() {

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import {
   bearerAuth,
   jsonContent,
@@ -66,10 +67,30 @@ export const authPaths: Paths = {
           'right): ten failures for one username from one address lock that pair for 15 ' +
           'minutes; past ten failures a day for one username from any addresses, each ' +
           'attempt waits a pause doubling from 1 s to 5 minutes; twenty failures in ten ' +
-          'minutes from one address pause that address. All of these answer 429 with Retry-After.',
+          'minutes from one address pause that address. All of these answer 429 with Retry-After. ' +
+          'A successful sign-in sets the gw_device cookie; a client that keeps it and sends it with ' +
+          'later sign-ins to this account is not held by the per-account pause that guessers set off ' +
+          '(its own device may fail ten times an hour).',
+        parameters: [
+          {
+            name: 'gw_device',
+            in: 'cookie',
+            required: false,
+            description:
+              'The device cookie an earlier successful sign-in to this account set; anything else is ignored',
+            schema: Type.String(),
+          },
+        ],
         responses: {
           '200': {
             description: 'A token and when it expires',
+            headers: {
+              'Set-Cookie': {
+                description:
+                  'gw_device: this device, signed for this account (HttpOnly, SameSite=Strict, Path=/auth, a month)',
+                schema: Type.String(),
+              },
+            },
             content: jsonContent(schemaRef('Session')),
           },
           ...bodyErrors,

@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { ForbiddenError, ValidationError } from '../errors/app-errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
+import { DEVICE_COOKIE, DEVICE_COOKIE_SECONDS } from './device-cookie.js';
 import { currentUser, requireUser } from './require-user.js';
 import { ChangePasswordBody, LoginBody, RegisterBody } from './schema.js';
 
@@ -36,7 +37,22 @@ export function authRoutes(deps: Deps): Router {
 
   // Login's limiters live in the service: they count failures, which only it can see.
   router.post('/login', database, jsonBody(), credentials.check, async (ctx) => {
-    const session = await auth.login(credentials.value(ctx), ctx.ip);
+    const { deviceCookie, ...session } = await auth.login(
+      credentials.value(ctx),
+      ctx.ip,
+      ctx.cookies.get(DEVICE_COOKIE),
+    );
+    if (deviceCookie !== undefined) {
+      // Sent back only to /auth, never readable by scripts; Secure where it came over TLS.
+      ctx.cookies.set(DEVICE_COOKIE, deviceCookie, {
+        path: '/auth',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: ctx.secure,
+        maxAge: DEVICE_COOKIE_SECONDS * 1000,
+        overwrite: true,
+      });
+    }
     // A token must never sit in a shared cache.
     ctx.set('Cache-Control', 'no-store');
     ctx.body = session;

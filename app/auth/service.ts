@@ -10,6 +10,7 @@ import {
 } from '../errors/app-errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createLoginLimiter } from '../rate-limit/login-limiter.js';
+import { createDeviceCookies } from './device-cookie.js';
 import { createDummyHash, hashPassword, verifyPassword } from './passwords.js';
 import { createSessions } from './sessions.js';
 import type { AuthService, PublicUser } from './types.js';
@@ -50,6 +51,12 @@ export function createAuthService({
   const loginLimiter = createLoginLimiter({ redis, metrics, scale: config.RATE_LIMIT_SCALE });
   // Made once per process, in the background; the first unknown-user login waits for it.
   const dummyHash = createDummyHash();
+  // Without a key (a replica run by hand) no device is trusted: every sign-in is counted
+  // per account, as before device cookies.
+  const devices =
+    config.DEVICE_KEY !== undefined && config.DEVICE_KEY !== ''
+      ? createDeviceCookies(config.DEVICE_KEY)
+      : undefined;
 
   /**
    * A counted attempt (login-limiter.ts): the user when the password is right. scrypt
@@ -61,9 +68,11 @@ export function createAuthService({
     username: string,
     password: string,
     ip: string,
+    deviceCookie?: string,
   ): Promise<UserRecord | undefined> {
     const found = await users.findByUsername(username);
-    const attempt = await loginLimiter.begin(username, ip, found !== undefined);
+    const device = found && devices?.verify(deviceCookie, found.id);
+    const attempt = await loginLimiter.begin(username, ip, found !== undefined, device);
     let matches: boolean;
     try {
       matches = await verifyPassword(password, found?.passwordHash ?? (await dummyHash));
@@ -89,10 +98,12 @@ export function createAuthService({
       return toPublic(user);
     },
 
-    async login({ username, password }, ip) {
-      const user = await checkedAttempt(username, password, ip);
+    async login({ username, password }, ip, deviceCookie) {
+      const user = await checkedAttempt(username, password, ip, deviceCookie);
       if (!user) throw new UnauthorizedError(BAD_CREDENTIALS);
-      return sessions.create(user.id, user.sessionEpoch);
+      const session = await sessions.create(user.id, user.sessionEpoch);
+      // A fresh cookie on every sign-in: a month from the last one the owner made.
+      return devices ? { ...session, deviceCookie: devices.issue(user.id) } : session;
     },
 
     async logout(token) {

@@ -15,11 +15,21 @@ export interface LoginResult {
   expiresAt: string;
 }
 
+/** A sign-in's session and, when DEVICE_KEY is set, the device cookie to set. */
+export interface SignedIn extends LoginResult {
+  deviceCookie?: string;
+}
+
 export interface AuthService {
   /** 409 ConflictError when the username is taken. */
   register(input: { username: string; password: string }): Promise<PublicUser>;
   /** 401 for unknown user and wrong password alike; 429 after repeated failures. */
-  login(input: { username: string; password: string }, ip: string): Promise<LoginResult>;
+  /** `deviceCookie`: what the client sent as its device cookie, if anything. */
+  login(
+    input: { username: string; password: string },
+    ip: string,
+    deviceCookie?: string,
+  ): Promise<SignedIn>;
   logout(token: string): Promise<void>;
   /** The user behind a bearer token; 401 when missing, malformed, expired or logged out. */
   authenticate(token: string | undefined): Promise<PublicUser & { token: string }>;

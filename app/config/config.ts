@@ -34,6 +34,9 @@ const spec = {
     'Cache Redis password, joined to CACHE_REDIS_URL when set; REDIS_PASSWORD when unset',
   ),
   ADMIN_PASSWORD: optionalSecret('Password of the first admin, created at start-up if missing'),
+  DEVICE_KEY: optionalSecret(
+    'Key that signs device cookies (a device that signed in before skips the per-account lock); unset: no device is trusted',
+  ),
   LOG_LEVEL: str({
     default: 'info',
     choices: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],

@@ -45,6 +45,17 @@ export const LOGIN_FAILURES_PER_IP: LimitSpec = {
 // whatever one address does (stack/README.md, "What one address can store").
 export const SIGNINS_PER_IP: LimitSpec = { name: 'signin_ip', points: 600, duration: 12 * HOUR };
 
+// A device the owner signed in from before (a device cookie, app/auth/device-cookie.ts)
+// skips the per-account pause a guesser elsewhere set off, so it keeps a count of its
+// own: ten wrong passwords an hour is a forgetful owner; past that, the cookie was
+// likely stolen and the device waits 15 minutes like any pair.
+export const LOGIN_FAILURES_PER_DEVICE: LimitSpec = {
+  name: 'login_device',
+  points: 10,
+  duration: HOUR,
+  blockDuration: 15 * MINUTE,
+};
+
 /** One sign-in attempt, already counted as a failure. */
 export interface LoginAttempt {
   /** The password was right: forget this name's failures and take back this one. */
@@ -59,9 +70,10 @@ export interface LoginLimiter {
    * Counts the attempt as a failure before the password is checked, so that guesses
    * sent in parallel cannot overtake the count; throws the 429 when it may not be made.
    * A name that is no account (`exists` false) gets no per-account count: a day-long
-   * key per made-up name would let one address fill Redis.
+   * key per made-up name would let one address fill Redis. A `device` the owner signed
+   * in from before is counted per device instead of per account.
    */
-  begin(username: string, ip: string, exists: boolean): Promise<LoginAttempt>;
+  begin(username: string, ip: string, exists: boolean, device?: string): Promise<LoginAttempt>;
 }
 
 export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): LoginLimiter {
@@ -71,6 +83,7 @@ export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): 
   // One point whose window is the pause: of attempts racing for it, one gets through.
   const backoff = sharedLimiter(redis, BACKOFF, 1);
   const signins = sharedLimiter(redis, SIGNINS_PER_IP, scale);
+  const devices = sharedLimiter(redis, LOGIN_FAILURES_PER_DEVICE, scale);
   // JSON keeps "a_b" + "c" and "a" + "b_c" apart whatever characters a name holds.
   const pairKey = (username: string, ip: string) => JSON.stringify([username, ip]);
 
@@ -112,7 +125,7 @@ export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): 
   }
 
   return {
-    async begin(username, ip, exists) {
+    async begin(username, ip, exists, device) {
       const key = pairKey(username, ip);
       const taken: [NamedLimiter, string][] = [];
       const refund = () => Promise.all(taken.map(([limiter, k]) => giveBack(limiter, k)));
@@ -130,7 +143,12 @@ export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): 
         // own limit. The per-account count (a day, whatever the address) is for accounts.
         await take(pair, key);
         taken.push([pair, key]);
-        if (exists) await takeAccount(username);
+        if (exists && device !== undefined) {
+          await take(devices, device);
+          taken.push([devices, device]);
+        } else if (exists) {
+          await takeAccount(username);
+        }
       } catch (err) {
         // Refused attempts are not failures: an honest user retrying while the address
         // is slowed must not lock their own name.
@@ -140,14 +158,18 @@ export function createLoginLimiter({ redis, metrics, scale = 1 }: LimiterDeps): 
       return {
         abandon: async () => {
           await refund().catch(() => undefined);
-          if (exists) await giveBack(account, username).catch(() => undefined);
+          if (exists && device === undefined) {
+            await giveBack(account, username).catch(() => undefined);
+          }
         },
         async succeeded() {
           await Promise.all([
             pair.limiter.delete(key),
             giveBack(address, ip),
-            account.limiter.delete(username),
-            backoff.limiter.delete(username),
+            // The owner's device leaves the account's count to the guessers it counts.
+            ...(device === undefined
+              ? [account.limiter.delete(username), backoff.limiter.delete(username)]
+              : [devices.limiter.delete(device)]),
             // Racing sign-ins may overshoot by a few; the read above stops the rest.
             signins.limiter.consume(ip).catch(() => undefined),
           ]);

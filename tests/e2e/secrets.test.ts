@@ -7,9 +7,11 @@ const MOUNTS = {
   web: [
     ['admin_password', '1000', '400'],
     ['cache_redis_password', '1000', '400'],
+    ['device_key', '1000', '400'],
     ['mongo_password', '1000', '400'],
     ['redis_password', '1000', '400'],
   ],
+  backup: [['mongo_password', '1000', '400']],
   redis: [['redis_password', '999', '400']],
   cache: [['cache_redis_password', '999', '400']],
   mongo: [

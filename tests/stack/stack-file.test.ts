@@ -78,6 +78,7 @@ describe('docker-stack.yml', () => {
         'redis_password',
         'cache_redis_password',
         'admin_password',
+        'device_key',
       ]) {
         expect(env[`${name.toUpperCase()}_FILE`]).to.equal(`/run/secrets/${mounted.get(name)}`);
       }
@@ -86,7 +87,7 @@ describe('docker-stack.yml', () => {
     it('never appear as values in any environment', () => {
       for (const [serviceName, svc] of Object.entries(stack.services)) {
         for (const [key, value] of Object.entries(svc.environment ?? {})) {
-          if (/PASSWORD|SECRET|TOKEN/.test(key)) expect(key, serviceName).to.match(/_FILE$/);
+          if (/PASSWORD|SECRET|TOKEN|KEY/.test(key)) expect(key, serviceName).to.match(/_FILE$/);
           expect(value, `${serviceName} ${key}`).to.not.match(/[0-9a-f]{32}/i);
         }
       }

@@ -22,6 +22,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     MONGO_URL: servers.mongoUrl,
     REDIS_URL: servers.redisUrl,
     ADMIN_PASSWORD,
+    DEVICE_KEY: 'device-key-for-tests-only',
     DRAIN_DELAY_MS: '0',
     LOG_LEVEL: 'error',
     // Integration tests send bursts on purpose (50 logins at once, cache floods) and
