@@ -180,8 +180,16 @@ const CLAIMS: { doc: string; says: RegExp; actual: string[] }[] = [
   },
   {
     doc: 'stack/README.md',
-    says: /capped at (\d+) in flight per address \(`limit_conn`\)/g,
-    actual: [setting(template, /limit_conn per_ip_conn (\d+);/)],
+    says: /capped at (\d+) in flight per address \(`limit_conn per_ip_body`\)/g,
+    actual: [setting(template, /limit_conn per_ip_body (\d+);/)],
+  },
+  {
+    doc: 'README.md',
+    says: /(\d+) requests in\s+flight per IP and (\d+) of them with a body/g,
+    actual: [
+      setting(template, /limit_conn per_ip_conn (\d+);/),
+      setting(template, /limit_conn per_ip_body (\d+);/),
+    ],
   },
   {
     doc: 'README.md',

@@ -40,6 +40,15 @@ describe('nginx config', () => {
     expect(stack).to.include('limit_conn_status 429;');
   });
 
+  it('caps the requests with a body one address has in flight, and counts no GET or HEAD there', () => {
+    expect(stack).to.match(/limit_conn_zone \$edge_body_key zone=per_ip_body:\d+m;/);
+    expect(stack).to.match(/limit_conn per_ip_body \d+;/);
+    const key = /map \$request_method \$edge_body_key \{([^}]*)\}/.exec(stack)?.[1] ?? '';
+    expect(key).to.match(/GET "";/);
+    expect(key).to.match(/HEAD "";/);
+    expect(key).to.match(/default \$binary_remote_addr;/);
+  });
+
   it('states the burst with its reason next to it', () => {
     const burstLine = /\n(\s*limit_req zone=per_ip burst=(\d+) nodelay;)\n((?:\s*#.*\n)+)/.exec(
       stack,

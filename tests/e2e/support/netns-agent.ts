@@ -25,16 +25,20 @@ export type AgentJob =
    * Keeps `connections` TCP connections open for `durationMs`, reopening any the server
    * closes: `idle` sends nothing; `slow-header` sends a request line, then one header
    * byte a second; `slow-body` sends a whole POST header, then one body byte a second.
-   * They are opened as fast as nginx accepts them, or `openPerSecond` a second.
+   * They are opened as fast as nginx accepts them, or `openPerSecond` a second. With
+   * `ips`, each of those addresses holds `connections` and opens `openPerSecond`; a
+   * slow body first sends `sentAtOnce` bytes of it with the header.
    */
   | {
       kind: 'hold';
       url: string;
       ip: string;
+      ips?: string[];
       connections: number;
       durationMs: number;
       mode: 'idle' | 'slow-header' | 'slow-body';
       openPerSecond?: number;
+      sentAtOnce?: number;
     }
   /**
    * Sends `payload` as is on one connection (over TLS when `tls`, trusting any
@@ -52,7 +56,8 @@ export interface RawResult {
 export interface PacedResult {
   /** How late the latest request left, against its schedule: a stalled sender shows here. */
   maxLateMs: number;
-  replies: { status: number; contentType: string; retryAfter: string; title: string }[];
+  /** `ms`: from sending the request to its whole response. */
+  replies: { status: number; contentType: string; retryAfter: string; title: string; ms: number }[];
 }
 
 export interface HoldResult {
@@ -81,15 +86,17 @@ async function runPaced(job: Extract<AgentJob, { kind: 'paced' }>): Promise<Pace
     let maxLateMs = 0;
     const replies = await paced(job.rps, job.durationMs, (i) => {
       maxLateMs = Math.max(maxLateMs, Date.now() - (started + (i * 1000) / job.rps));
-      return client.call(job.path);
+      const sent = performance.now();
+      return client.call(job.path).then((reply) => ({ reply, ms: performance.now() - sent }));
     });
     return {
       maxLateMs: Math.round(maxLateMs),
-      replies: replies.map((r) => ({
+      replies: replies.map(({ reply: r, ms }) => ({
         status: r.status,
         contentType: String(r.headers['content-type'] ?? ''),
         retryAfter: String(r.headers['retry-after'] ?? ''),
         title: typeof r.body === 'object' ? String(r.body.title) : '',
+        ms: Math.round(ms * 10) / 10,
       })),
     };
   } finally {
@@ -97,13 +104,15 @@ async function runPaced(job: Extract<AgentJob, { kind: 'paced' }>): Promise<Pace
   }
 }
 
-const OPENINGS = {
-  idle: '',
-  'slow-header': 'GET /version HTTP/1.1\r\nHost: groundwork\r\nX-Slow: ',
-  'slow-body':
+/** What a held connection sends first; a slow body then trickles its 10,000 bytes left. */
+function opening(mode: Extract<AgentJob, { kind: 'hold' }>['mode'], sentAtOnce = 0): string {
+  if (mode === 'idle') return '';
+  if (mode === 'slow-header') return 'GET /version HTTP/1.1\r\nHost: groundwork\r\nX-Slow: ';
+  return (
     'POST /projects HTTP/1.1\r\nHost: groundwork\r\nContent-Type: application/json\r\n' +
-    'Content-Length: 10000\r\n\r\n',
-};
+    `Content-Length: ${sentAtOnce + 10000}\r\n\r\n${'a'.repeat(sentAtOnce)}`
+  );
+}
 
 async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldResult> {
   const { hostname, port } = new URL(job.url);
@@ -118,18 +127,20 @@ async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldRe
   };
   const open = new Map<Socket, { answered: boolean }>();
   let stopping = false;
+  const ips = job.ips ?? [job.ip];
+  const first = opening(job.mode, job.sentAtOnce);
 
   // Resolves once the connection is up or has failed; a closed one is replaced.
-  const openOne = (): Promise<void> =>
+  const openOne = (localAddress: string): Promise<void> =>
     new Promise((settle) => {
-      const socket = connect({ host: hostname, port: Number(port || 80), localAddress: job.ip });
+      const socket = connect({ host: hostname, port: Number(port || 80), localAddress });
       const state = { answered: false };
       let openedAt = 0;
       socket.once('connect', () => {
         openedAt = Date.now();
         result.opened += 1;
         open.set(socket, state);
-        socket.write(OPENINGS[job.mode]);
+        socket.write(first);
         settle();
       });
       socket.on('data', () => (state.answered = true));
@@ -142,17 +153,19 @@ async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldRe
         result.closedByServer += 1;
         if (state.answered) result.answered += 1;
         result.lifetimesMs.push(Date.now() - openedAt);
-        void openOne();
+        void openOne(localAddress);
       });
     });
 
+  const total = job.connections * ips.length;
+  const nth = (i: number) => openOne(ips[i % ips.length]!);
   if (job.openPerSecond === undefined) {
     // 100 at a time, so nginx's accept queue (backlog 511) never overflows.
-    for (let i = 0; i < job.connections; i += 100) {
-      await Promise.all(Array.from({ length: Math.min(100, job.connections - i) }, openOne));
+    for (let i = 0; i < total; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, total - i) }, (_, j) => nth(i + j)));
     }
   } else {
-    await paced(job.openPerSecond, (job.connections / job.openPerSecond) * 1000, openOne);
+    await paced(job.openPerSecond * ips.length, (job.connections / job.openPerSecond) * 1000, nth);
   }
   emit('holding', { open: open.size, failed: result.failed });
   const trickle = setInterval(() => {
