@@ -21,7 +21,7 @@ import { projectsRoutes } from './projects/routes.js';
 /** Each capability's part of /openapi.json, in the order /docs shows them. */
 export const API_SECTIONS = [projectsApi, authApi, healthApi];
 
-/** The routes whose uncached reads scan, under the list bulkhead (db/bulkhead.ts). */
+/** The routes whose uncached reads scan, under the list bulkhead (concurrency/bulkhead.ts). */
 const LIST_PATHS: ReadonlySet<string> = new Set(['/projects', '/projects/stats']);
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;

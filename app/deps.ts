@@ -3,10 +3,10 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
 import { AUTH_MIGRATIONS } from './auth/migrations.js';
 import { createAuthService } from './auth/service.js';
-import type { AuthService, RequestLimiters } from './auth/types.js';
+import type { AuthService } from './auth/types.js';
 import { createCache, type Cache } from './cache/create-cache.js';
 import type { Config } from './config/config.js';
-import { createBulkhead } from './db/bulkhead.js';
+import { createBulkhead } from './concurrency/bulkhead.js';
 import { connectMongo } from './db/mongo.js';
 import type { MongoReachability } from './db/reachability.js';
 import { migrate } from './db/migrations.js';
@@ -17,7 +17,7 @@ import { createIdempotencyStore } from './projects/idempotency-store.js';
 import { PROJECT_MIGRATIONS } from './projects/migrations.js';
 import { createProjectsRepository } from './projects/repository.js';
 import { createProjectsService, type ProjectsService } from './projects/service.js';
-import { createLimiters } from './rate-limit/limiters.js';
+import { createLimiters, type RequestLimiters } from './rate-limit/limiters.js';
 import { connectRedis, createRedis } from './redis/redis.js';
 
 /** Every feature's schema steps; each feature numbers its own. */

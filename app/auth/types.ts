@@ -1,5 +1,3 @@
-import type { Middleware } from 'koa';
-
 export type Role = 'member' | 'admin';
 
 /** A user as the API shows it, and as a request's `ctx.state.user` holds it. */
@@ -46,12 +44,4 @@ export interface AuthService {
   endSessions(userId: string): Promise<void>;
   /** Creates user `admin` with this password unless it exists; safe to race. */
   ensureAdmin(password: string): Promise<void>;
-}
-
-/** Route middleware built from the shared, Redis-backed limiters. */
-export interface RequestLimiters {
-  /** Writes per signed-in user and per IP; run after requireUser. */
-  writes: Middleware;
-  /** Registrations per IP. */
-  register: Middleware;
 }

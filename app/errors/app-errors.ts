@@ -78,7 +78,7 @@ export class UnavailableError extends AppError {
 
 /**
  * A 503 for work this replica refuses because too much of its kind is already running
- * (app/db/bulkhead.ts). Not an UnavailableError on purpose: MongoDB is fine, so the
+ * (app/concurrency/bulkhead.ts). Not an UnavailableError on purpose: MongoDB is fine, so the
  * cache must neither mark it down nor serve stale entries for it.
  */
 export class OverloadedError extends AppError {

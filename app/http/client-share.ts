@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { asClient } from '../db/bulkhead.js';
+import { asClient } from '../concurrency/bulkhead.js';
 import { RateLimitedError } from '../errors/app-errors.js';
 
 /**
@@ -8,7 +8,7 @@ import { RateLimitedError } from '../errors/app-errors.js';
  * refused at once with a 429 problem and `Retry-After: 1`. A 429, not a 503: only
  * this client's own requests in progress decide it, so it is its to fix. It keeps one
  * address from holding every place of a shared bulkhead, in which the requests it
- * admits take turns by client (db/bulkhead.ts, asClient). Only clients with a request
+ * admits take turns by client (concurrency/bulkhead.ts, asClient). Only clients with a request
  * in progress are counted, so addresses sprayed at it leave nothing behind.
  */
 export function clientShare(share: number, what: string): Middleware {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { OverloadedError } from '../errors/app-errors.js';
 import { PROBLEM_TYPE_BASE } from '../errors/problem-middleware.js';
-import { createAdaptiveLimit } from './adaptive-limit.js';
+import { createAdaptiveLimit } from '../concurrency/adaptive-limit.js';
 import { clientAddress, requestIdFrom, type RequestLog } from './request-log.js';
 
 export interface SheddingLimits {

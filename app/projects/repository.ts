@@ -1,5 +1,5 @@
 import { Long, ObjectId, type Db, type Filter, type Sort as MongoSort } from 'mongodb';
-import type { Bulkhead } from '../db/bulkhead.js';
+import type { Bulkhead } from '../concurrency/bulkhead.js';
 import { retryWrite } from '../db/mongo-errors.js';
 import { timeLimit } from '../db/time-limit.js';
 import type { CursorPosition } from './cursor.js';

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Context, Middleware, Next } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import type { PublicUser, RequestLimiters } from '../auth/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { consumeOrThrow, type NamedLimiter } from './consume.js';
 
@@ -56,6 +55,14 @@ export function sharedLimiter(redis: Redis, spec: LimitSpec, scale: number): Nam
   return { name: spec.name, limiter };
 }
 
+/** Route middleware built from the shared, Redis-backed limiters. */
+export interface RequestLimiters {
+  /** Writes per signed-in user and per IP; run after requireUser. */
+  writes: Middleware;
+  /** Registrations per IP. */
+  register: Middleware;
+}
+
 /** What every limiter factory needs; `scale` multiplies every limit (1 in production). */
 export interface LimiterDeps {
   redis: Redis;
@@ -69,7 +76,8 @@ export function createLimiters({ redis, metrics, scale = 1 }: LimiterDeps): Requ
   const registrations = sharedLimiter(redis, REGISTRATIONS_PER_IP, scale);
   return {
     writes: async (ctx: Context, next: Next) => {
-      const user = ctx.state.user as PublicUser | undefined;
+      // Set by the auth feature's requireUser on signed-in routes.
+      const user = ctx.state.user as { id: string } | undefined;
       if (user) await consumeOrThrow(perUser, user.id, metrics);
       await consumeOrThrow(perIp, ctx.ip, metrics);
       await next();

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const APP = resolve(import.meta.dirname, '../../app');
-const GENERIC = ['cache', 'http', 'openapi'];
+const GENERIC = ['cache', 'concurrency', 'http', 'openapi'];
 // Shared plumbing every module may use; every other folder of app/ is a feature.
 const INFRASTRUCTURE = ['config', 'db', 'errors', 'logging', 'metrics', 'redis'];
 

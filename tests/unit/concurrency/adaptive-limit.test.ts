@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createAdaptiveLimit } from '../../../app/http/adaptive-limit.js';
+import { createAdaptiveLimit } from '../../../app/concurrency/adaptive-limit.js';
 
 describe('adaptive in-flight limit', () => {
   it('when answers come back within the target, then the limit stays at its maximum', () => {

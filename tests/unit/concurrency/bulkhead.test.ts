@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asClient, createBulkhead } from '../../../app/db/bulkhead.js';
+import { asClient, createBulkhead } from '../../../app/concurrency/bulkhead.js';
 import { OverloadedError } from '../../../app/errors/app-errors.js';
 
 /** Work that runs until the test lets it go. */

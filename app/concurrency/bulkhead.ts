@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { OverloadedError } from '../errors/app-errors.js';
-import { createAdaptiveLimit } from '../http/adaptive-limit.js';
+import { createAdaptiveLimit } from './adaptive-limit.js';
 
 /**
  * A per-replica cap on one kind of database work. At most `slots` run at once, fewer
