@@ -38,8 +38,11 @@ case "$role" in
 esac
 
 {
-  # `default` (no user name) is off: only the app's user `groundwork` signs in.
-  printf 'user default off resetpass -@all\n'
+  # Nobody signs in as `default`: its password is random, made here at each start and
+  # kept nowhere else. It stays `on` with every right because Redis 7.0 replays the AOF
+  # as `default`, and with it off the MULTI/EXEC blocks (every script's writes) were
+  # refused on load: a restarted state Redis came back without its sessions.
+  printf 'user default on >%s ~* &* +@all\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   if [ -f "$extra" ]; then
     # Both passwords open the app's user until every web replica has the new one.
     printf 'user groundwork on >%s >%s %s\n' "$(cat "$secret")" "$(cat "$extra")" "$commands"

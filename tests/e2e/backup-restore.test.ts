@@ -58,6 +58,7 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
         status: ['planning', 'in_progress', 'completed'][n % 3],
         ...(n % 2 === 0 ? { location: `site ${n}`, startDate: '2026-01-02' } : {}),
       };
+      await sleep(60); // under nginx's 20 r/s per address
       const created = await client.call('/projects', { method: 'POST', token: user.token, json });
       expect(created.status, created.text).to.equal(201);
     }

@@ -132,7 +132,7 @@ describe("e2e swarm: the app's Redis user runs only the app's commands", functio
       expect(await cli(service, 'DEBUG', 'SLEEP', '0'), `${service} DEBUG`).to.match(
         /^(NOPERM|ERR DEBUG command not allowed)/,
       );
-      // `default` is off: the password alone, without the user name, opens nothing.
+      // `default` has a random password nobody holds: the secret alone, without the user name, opens nothing.
       const [id] = await swarm.containers(service);
       const anonymous = await swarm.exec(id!, [
         'sh',
