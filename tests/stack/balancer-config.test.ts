@@ -15,6 +15,10 @@ describe('the shipped balancer configuration (stack/balancer/haproxy.cfg)', () =
     expect(text.match(/^ {2}server /gm)).to.have.length(2);
     expect(text).to.include('send-proxy-v2');
     expect(text).to.include('option redispatch');
+    // HAProxy will not start when it may not open about twice maxconn descriptors.
+    const maxconn = Number(/^ {2}maxconn (\d+)$/m.exec(text)?.[1]);
+    const hardLimit = execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+    if (hardLimit !== 'unlimited') expect(2 * maxconn + 100).to.be.below(Number(hardLimit));
     const dir = mkdtempSync(join(tmpdir(), 'groundwork-haproxy-check-'));
     try {
       writeFileSync(join(dir, 'haproxy.cfg'), text);
