@@ -168,8 +168,14 @@ service_spread() {
 
 # rebalance SERVICE: a forced rolling update (the service's own update_config: start-first,
 # one at a time) when SERVICE is not spread, which places its tasks over the nodes again.
+# Start-first places each new task while the one it replaces still runs, so one pass can
+# tie and pick a node twice: up to three passes, until it is spread.
 rebalance() {
-  if service_spread "$1"; then return 0; fi
-  echo "rebalance: $1 is not spread over the nodes; replacing its tasks one at a time"
-  docker service update --detach=false --quiet --force "$1" >/dev/null
+  local pass
+  for pass in 1 2 3; do
+    if service_spread "$1"; then return 0; fi
+    echo "rebalance: $1 is not spread over the nodes; replacing its tasks one at a time (pass $pass)"
+    docker service update --detach=false --quiet --force "$1" >/dev/null
+  done
+  service_spread "$1" || echo "rebalance: WARNING: $1 is still not spread (docker service ps $1)" >&2
 }
