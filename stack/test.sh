@@ -68,5 +68,13 @@ if [[ -z "${SKIP_SWARM:-}" ]]; then
   if ((status == 0)); then status=$cluster_status; fi
 fi
 
+# CI keeps only the end of the output: name each failure there, one line each.
+for log in .local/mocha.log .local/mocha-cluster.log; do
+  [[ -f "$log" ]] || continue
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+    /^ +[0-9]+ failing/ { on = 1; next }
+    on && /^  [0-9]+\) / { sub(/^ +/, ""); head = $0; getline; sub(/^ +/, ""); title = $0
+                           getline; sub(/^ +/, ""); print "FAILED " head " > " title " " substr($0, 1, 160) }'
+done
 echo "tests: $passed passed, $failed failed"
 exit "$status"
