@@ -4,15 +4,17 @@
 #   stack/cluster.sh up     make cluster: CLUSTER_NODES (3) node containers, each its own
 #                           engine; a swarm of them; the stand-in and app images loaded
 #                           into each; the same stack/up.sh as `make swarm` against node 1;
-#                           a wait until it converges and every node's nginx answers
-#   stack/cluster.sh down   make cluster-down: the node containers, their volumes (all
-#                           their state) and the bridge removed
+#                           the balancer in front (stack/cluster/lib.sh); a wait until it
+#                           converges and every node's nginx answers through it
+#   stack/cluster.sh down   make cluster-down: the balancer, the node containers, their
+#                           volumes (all their state) and the bridge removed
 #
 # Managers: 3 of 3 (a swarm of 3 managers keeps its quorum when one is lost; 2 would
 # lose it with either), 1 when CLUSTER_NODES < 3, 3 and the rest workers above 3.
 # Node 1 holds the data label (up.sh puts it on the node it talks to). The one
 # difference from `make swarm`'s stack: overlays without `encrypted` (no IPsec in this
-# kernel; see stack/cluster/unencrypted-stack.ts). Endpoints: .local/cluster/endpoints.
+# kernel; see stack/cluster/unencrypted-stack.ts). URLs: .local/cluster/balancer (every
+# node) and .local/cluster/endpoints (one per node).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -59,8 +61,10 @@ up() {
     copy_image "$ref" $(seq "$nodes")
   done
 
+  start_balancer "$nodes"
   DOCKER_HOST="tcp://$(node_ip 1):2375" STACK_OVERRIDE=stack/offline/docker-stack.offline.yml \
-    STACK_UNENCRYPTED=true HTTP_PORT=80 IMAGE="$image" bash stack/up.sh "$stack"
+    STACK_UNENCRYPTED=true HTTP_PORT=80 EDGE_PROXY_FROM="$(bridge_gateway)" IMAGE="$image" \
+    bash stack/up.sh "$stack"
   DOCKER_HOST="tcp://$(node_ip 1):2375" poll "every service of $stack converged and healthy" \
     "${SWARM_WAIT:-300}" stack_converged "$stack" || {
     DOCKER_HOST="tcp://$(node_ip 1):2375" show_tasks "$stack"
@@ -74,7 +78,9 @@ up() {
     echo "http://127.0.0.1:$(node_port "$n")" >>.local/cluster/endpoints
   done
   echo "cluster: $nodes nodes ($managers managers), stack $stack converged in $((SECONDS - started)) s;" \
-    "node 1 ($(node_ip 1)) holds the data. nginx per node (.local/cluster/endpoints):"
+    "node 1 ($(node_ip 1)) holds the data."
+  echo "cluster: the balancer (HAProxy, PROXY protocol, .local/cluster/balancer): $(cat .local/cluster/balancer)"
+  echo "cluster: one node's nginx through it (.local/cluster/endpoints):"
   cat .local/cluster/endpoints
   echo "cluster: drive it with DOCKER_HOST=tcp://$(node_ip 1):2375 docker ..."
 }
@@ -86,8 +92,9 @@ down() {
   mapfile -t volumes < <(docker volume ls -q --filter name=groundwork-node | grep -E '^groundwork-node[0-9]+-docker$' || true)
   if ((${#volumes[@]} > 0)); then docker volume rm "${volumes[@]}" >/dev/null; fi
   if docker network inspect "$CLUSTER_NETWORK" >/dev/null 2>&1; then docker network rm "$CLUSTER_NETWORK" >/dev/null; fi
+  stop_balancer
   rm -f .local/cluster/endpoints .local/cluster/engines
-  echo "cluster-down: removed ${#containers[@]} node(s), ${#volumes[@]} volume(s) and the $CLUSTER_NETWORK bridge"
+  echo "cluster-down: removed the balancer, ${#containers[@]} node(s), ${#volumes[@]} volume(s) and the $CLUSTER_NETWORK bridge"
 }
 
 case "$command" in

@@ -57,9 +57,11 @@ if [[ -z "$(docker node ls -q --filter node.label=groundwork.backup=true)" ]]; t
 fi
 
 # Backup schedule: the environment, else what the running backup service has, else defaults.
-for setting in BACKUP_INTERVAL BACKUP_KEEP; do
+for setting in BACKUP_INTERVAL BACKUP_KEEP EDGE_DRAIN_SECONDS; do
   if [[ -z "${!setting:-}" ]]; then
-    value="$(service_env "${stack}_backup" "$setting")"
+    service=backup
+    if [[ "$setting" == EDGE_* ]]; then service=nginx; fi
+    value="$(service_env "${stack}_$service" "$setting")"
     if [[ -n "$value" ]]; then export "$setting=$value"; fi
   fi
   if [[ -n "${!setting:-}" && ! "${!setting}" =~ ^[1-9][0-9]*$ ]]; then

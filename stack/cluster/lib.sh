@@ -2,18 +2,26 @@
 # Helpers for `make cluster` (stack/cluster.sh), sourced after stack/swarm/lib.sh.
 # A node is a container named and hostnamed groundwork-nodeN running its own Docker
 # engine (image groundwork-offline/dind), on the private bridge groundwork-cluster with
-# a fixed address, its engine state in the volume groundwork-nodeN-docker and its nginx
-# (host port 80 inside the node) published on 127.0.0.1:$((CLUSTER_PORT_BASE + N)).
+# a fixed address and its engine state in the volume groundwork-nodeN-docker. In front
+# of the nodes, as in production, a layer-4 balancer (HAProxy on this host, the shipped
+# stack/balancer/haproxy.cfg): 127.0.0.1:CLUSTER_PORT_BASE (HTTP) and
+# 127.0.0.1:CLUSTER_HTTPS_PORT (HTTPS) to every node, and
+# 127.0.0.1:$((CLUSTER_PORT_BASE + N)) to node N only (nginx takes the PROXY protocol
+# from the balancer alone, so no port reaches a node around it).
 # Fixed addresses: a restarted node keeps the address its swarm peers know it by.
 
 CLUSTER_NETWORK=groundwork-cluster
 CLUSTER_SUBNET="${CLUSTER_SUBNET:-172.30.213.0/24}"
 CLUSTER_PORT_BASE="${CLUSTER_PORT_BASE:-18080}"
+CLUSTER_HTTPS_PORT="${CLUSTER_HTTPS_PORT:-18443}"
 CLUSTER_LABEL=org.groundwork.cluster=true
 
 node_name() { echo "groundwork-node$1"; }
 node_ip() { echo "${CLUSTER_SUBNET%.*/*}.$((10 + $1))"; }
 node_port() { echo "$((CLUSTER_PORT_BASE + $1))"; }
+# The host's own address on the bridge: where the balancer's connections come from.
+bridge_gateway() { echo "${CLUSTER_SUBNET%.*/*}.1"; }
+BALANCER_PID=.local/cluster/haproxy.pid
 # node_docker N ARGS...: the docker CLI against node N's engine.
 node_docker() {
   local n="$1"
@@ -47,7 +55,6 @@ ensure_node() {
   esac
   docker run -d --name "$name" --hostname "$name" --label "$CLUSTER_LABEL" \
     --network "$CLUSTER_NETWORK" --ip "$(node_ip "$n")" \
-    -p "127.0.0.1:$(node_port "$n"):80" \
     --cap-add ALL --cap-drop SYS_RESOURCE \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined \
@@ -112,4 +119,24 @@ copy_image() {
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
   rm -f "$archive"
+}
+
+# start_balancer N: HAProxy in front of nodes 1..N (started, or reloaded with a new
+# configuration: its old process hands over and finishes its connections).
+start_balancer() {
+  local addrs=() n old=()
+  for n in $(seq "$1"); do addrs+=("$(node_ip "$n")"); done
+  BALANCER_HTTP="127.0.0.1:$CLUSTER_PORT_BASE" BALANCER_HTTPS="127.0.0.1:$CLUSTER_HTTPS_PORT" \
+    BALANCER_NODE_PORTS="127.0.0.1:$(node_port 1)" bash stack/balancer/render.sh "${addrs[@]}" \
+    >.local/cluster/haproxy.cfg
+  if balancer_running; then old=(-sf "$(cat "$BALANCER_PID")"); fi
+  haproxy -D -q -p "$BALANCER_PID" -f .local/cluster/haproxy.cfg "${old[@]}"
+  echo "http://127.0.0.1:$CLUSTER_PORT_BASE" >.local/cluster/balancer
+}
+
+balancer_running() { [[ -f "$BALANCER_PID" ]] && kill -0 "$(cat "$BALANCER_PID")" 2>/dev/null; }
+
+stop_balancer() {
+  if balancer_running; then kill "$(cat "$BALANCER_PID")"; fi
+  rm -f "$BALANCER_PID" .local/cluster/haproxy.cfg .local/cluster/balancer
 }

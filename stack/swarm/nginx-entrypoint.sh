@@ -14,4 +14,27 @@ until getent hosts "$name" >/dev/null 2>&1; do
   sleep 1
   waited=$((waited + 1))
 done
-exec nginx -g 'daemon off;'
+
+# Stopping (Swarm sends SIGQUIT): /.edge-ready answers 503 at once, so that the balancer
+# in front takes this node out, and nginx goes on serving for EDGE_DRAIN_SECONDS before
+# its graceful stop; by then no new connection comes here and none is refused.
+drain="${EDGE_DRAIN_SECONDS:-5}"
+nginx -g 'daemon off;' &
+pid=$!
+# shellcheck disable=SC2317 # run by the trap below
+stopping() {
+  trap '' QUIT TERM
+  : >/tmp/draining
+  echo "nginx-entrypoint: draining for ${drain} s (/.edge-ready answers 503), then a graceful stop" >&2
+  sleep "$drain"
+  kill -QUIT "$pid" 2>/dev/null || true
+}
+trap stopping QUIT TERM
+# wait returns early when a trapped signal arrives; then wait for nginx itself.
+status=0
+wait "$pid" || status=$?
+while kill -0 "$pid" 2>/dev/null; do
+  status=0
+  wait "$pid" || status=$?
+done
+exit "$status"

@@ -1,4 +1,9 @@
 import { expect } from 'chai';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { missing } from '../e2e/support/checks.js';
 import { Client, signUp, type User } from '../e2e/support/client.js';
 import { Load, type LoadResult } from '../e2e/support/load.js';
@@ -28,14 +33,14 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     }
   });
 
-  /** Runs `during` under load through the nginx of `nodes`; the load's combined result. */
-  async function underLoad(tag: string, nodes: number[], during: () => Promise<void>) {
-    const loads = nodes.map(
-      (node, i) =>
+  /** Runs `during` under load through `urls`; the load's combined result. */
+  async function underLoad(tag: string, urls: string[], during: () => Promise<void>) {
+    const loads = urls.map(
+      (url, i) =>
         new Load(
-          cluster.endpoints[node - 1]!,
+          url,
           tag,
-          users.filter((_, u) => u % nodes.length === i),
+          users.filter((_, u) => u % urls.length === i),
         ),
     );
     try {
@@ -51,6 +56,8 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     }
   }
 
+  const nginxOf = (...nodes: number[]) => nodes.map((node) => cluster.endpoints[node - 1]!);
+
   it('spreads web one replica per node, and every node’s nginx answers', async () => {
     const byNode = await cluster.webByNode();
     expect(Object.values(byNode).sort(), JSON.stringify(byNode)).to.deep.equal([1, 1, 1]);
@@ -65,7 +72,7 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
   });
 
   it('drains node 2 with 0 failed requests through the others, reschedules its replica, and takes it back', async () => {
-    const result = await underLoad('drain', [1, 3], async () => {
+    const result = await underLoad('drain', nginxOf(1, 3), async () => {
       await pause(5000);
       await cluster.setAvailability(2, 'drain');
       await waitFor('web at 3 replicas, none on node 2', 120000, async () => {
@@ -85,12 +92,65 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     const previous = await cluster.webImage();
     const next = `${previous.replace(/:.*$/, '')}:cluster-roll-${Date.now().toString(36)}`;
     for (const node of [1, 2, 3]) await cluster.docker(['tag', previous, next], node);
-    const result = await underLoad('roll', [1, 2, 3], async () => {
+    const result = await underLoad('roll', nginxOf(1, 2, 3), async () => {
       const output = await cluster.rollout(next);
       expect(output).to.include(`every running task of groundwork_web runs ${next}`);
     });
     expect([...result.failedReads, ...result.failedWrites]).to.deep.equal([]);
     expect(await missing(cluster, 'roll', result.acked)).to.deep.equal([]);
+  });
+
+  it('updates nginx node by node three times and changes its certificate under reads and writes through the balancer: 0 failed, 0 lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'groundwork-cluster-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    try {
+      await sh('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=groundwork-cluster',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ]);
+      const result = await underLoad('edge', [cluster.balancer], async () => {
+        await pause(5000);
+        for (let run = 1; run <= 3; run += 1) {
+          await cluster.docker([
+            'service',
+            'update',
+            '--force',
+            '--detach=false',
+            '-q',
+            'groundwork_nginx',
+          ]);
+        }
+        await sh('bash', ['stack/tls.sh', cert, key, cluster.stack], {
+          ...cluster.engine(),
+          NAMES: '127.0.0.1',
+        });
+        await pause(5000);
+      });
+      expect([...result.failedReads, ...result.failedWrites]).to.deep.equal([]);
+      expect(await missing({ url: cluster.balancer }, 'edge', result.acked)).to.deep.equal([]);
+      // Every node's nginx now serves the new certificate through the balancer.
+      const expected = new X509Certificate(readFileSync(cert)).fingerprint256;
+      for (let i = 0; i < 6; i += 1)
+        expect(await servedFingerprint(cluster.balancer)).to.equal(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('when a non-data manager dies: 0 failed reads via the others, acknowledged writes kept, web back to 3 within 90 s, the swarm still takes updates', async () => {
@@ -101,7 +161,7 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     try {
       const result = await underLoad(
         'kill',
-        [1, 2, 3].filter((n) => n !== victim),
+        nginxOf(...[1, 2, 3].filter((n) => n !== victim)),
         async () => {
           await pause(5000);
           const killed = Date.now();
@@ -166,6 +226,19 @@ function combine(results: LoadResult[]): LoadResult {
     failedWrites: [...a.failedWrites, ...b.failedWrites],
     limited: a.limited + b.limited,
   }));
+}
+
+/** The certificate that the balancer's HTTPS port serves, by SHA-256 fingerprint. */
+function servedFingerprint(balancer: string): Promise<string> {
+  const port = Number(process.env.CLUSTER_HTTPS_PORT ?? 18443);
+  const host = new URL(balancer).hostname;
+  return new Promise((done, fail) => {
+    const socket = connect({ host, port, rejectUnauthorized: false }, () => {
+      done(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.once('error', fail);
+  });
 }
 
 function pause(ms: number): Promise<void> {

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { balancerConfig } from '../e2e/support/haproxy.js';
+import { firstDeployValue, readStack, seconds, service } from './stack-file.js';
 
 describe('the shipped balancer configuration (stack/balancer/haproxy.cfg)', () => {
   it('is what the PROXY-protocol test runs: only the listeners and node addresses differ, and HAProxy accepts it', () => {
@@ -27,5 +28,39 @@ describe('the shipped balancer configuration (stack/balancer/haproxy.cfg)', () =
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('with one listener per node for make cluster, each sending to its node only', () => {
+    const text = execFileSync('bash', ['stack/balancer/render.sh', '10.9.0.11', '10.9.0.12'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        BALANCER_HTTP: '127.0.0.1:18080',
+        BALANCER_HTTPS: '127.0.0.1:18443',
+        BALANCER_NODE_PORTS: '127.0.0.1:18081',
+      },
+    });
+    expect(text).to.match(
+      /^listen node1\n {2}bind 127\.0\.0\.1:18081\n {2}server node1 10\.9\.0\.11:80 /m,
+    );
+    expect(text).to.match(
+      /^listen node2\n {2}bind 127\.0\.0\.1:18082\n {2}server node2 10\.9\.0\.12:80 /m,
+    );
+    expect(text.match(/^ {2}server /gm)).to.have.length(6);
+  });
+
+  it('takes a stopping nginx out before it stops: its drain outlasts the health check that notices it', () => {
+    const text = readFileSync('stack/balancer/haproxy.cfg', 'utf8');
+    const check = /default-server .*\binter (\S+) fastinter (\S+) fall (\d+)/.exec(text);
+    expect(check, 'inter, fastinter and fall on default-server').to.not.equal(null);
+    expect(text).to.include('http-check send meth GET uri /.edge-ready');
+    // The first failed check comes within one interval, the rest at fastinter.
+    const notices = seconds(check![1]) + (Number(check![3]) - 1) * seconds(check![2]);
+    const nginx = service(readStack(), 'nginx');
+    const drain = firstDeployValue(nginx.environment?.EDGE_DRAIN_SECONDS);
+    expect(drain).to.be.greaterThan(notices);
+    // The drain and nginx's own graceful stop (upstream reads up to 15 s) fit the grace period.
+    expect(seconds(nginx.stop_grace_period)).to.be.at.least(drain + 20);
+    expect(readFileSync('nginx/nginx.conf.template', 'utf8')).to.include('location = /.edge-ready');
   });
 });

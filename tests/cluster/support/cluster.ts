@@ -13,6 +13,9 @@ const SUBNET_PREFIX = (process.env.CLUSTER_SUBNET ?? '172.30.213.0/24').replace(
  */
 export class Cluster {
   readonly stack = 'groundwork';
+  /** The balancer in front of every node (HAProxy, PROXY protocol). */
+  balancer = '';
+  /** One node's nginx each, through the balancer. */
   endpoints: string[] = [];
   /** The manager whose engine the CLI talks to; moved when that node is killed. */
   via = 1;
@@ -28,6 +31,7 @@ export class Cluster {
   /** `make cluster`, with settings (BACKUP_INTERVAL=...) in `env`. */
   async up(env: NodeJS.ProcessEnv = {}): Promise<string> {
     const output = await sh('bash', ['stack/cluster.sh', 'up'], env);
+    this.balancer = readFileSync(resolve(ROOT, '.local/cluster/balancer'), 'utf8').trim();
     this.endpoints = readFileSync(resolve(ROOT, '.local/cluster/endpoints'), 'utf8')
       .split('\n')
       .filter((line) => line !== '');

@@ -1,42 +1,33 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnIn, type TestHost } from './netns.js';
 import { waitFor } from './swarm.js';
 import { connect } from 'node:net';
 
-const SHIPPED = resolve(import.meta.dirname, '../../../stack/balancer/haproxy.cfg');
+const RENDER = resolve(import.meta.dirname, '../../../stack/balancer/render.sh');
 
 /**
- * The shipped balancer configuration (stack/balancer/haproxy.cfg) with its example node
- * addresses swapped for `nodes` (each `ip` with the published `ports`) and its listeners
- * bound to `bindIp`: what an operator runs, pointed at this machine's stack.
+ * The shipped balancer configuration (stack/balancer/haproxy.cfg) as
+ * stack/balancer/render.sh points it at `nodes` (each `ip` with the published `ports`),
+ * its listeners bound to `bindIp`: what an operator runs, pointed at this machine's stack.
  */
 export function balancerConfig(
   bindIp: string,
   nodes: string[],
   ports: { http: string; https: string },
 ): string {
-  const servers = (https: boolean) =>
-    nodes
-      .map((ip, i) =>
-        https
-          ? `  server node${i + 1} ${ip}:${ports.https} port ${ports.http}`
-          : `  server node${i + 1} ${ip}:${ports.http}`,
-      )
-      .join('\n');
-  const text = readFileSync(SHIPPED, 'utf8')
-    .replace(/^ {2}bind :(80|443)$/gm, `  bind ${bindIp}:$1`)
-    .replace(
-      /^(backend nginx_http\n(?: {2}(?!server).*\n)*)(?: {2}server .*\n)+/m,
-      `$1${servers(false)}\n`,
-    )
-    .replace(
-      /^(backend nginx_https\n(?: {2}(?!server).*\n)*)(?: {2}server .*\n?)+/m,
-      `$1${servers(true)}\n`,
-    );
-  if (text.includes('10.0.1.1')) throw new Error(`${SHIPPED}: an example address was not replaced`);
-  return text;
+  return execFileSync('bash', [RENDER, ...nodes], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      BALANCER_HTTP: `${bindIp}:80`,
+      BALANCER_HTTPS: `${bindIp}:443`,
+      NODE_HTTP_PORT: ports.http,
+      NODE_HTTPS_PORT: ports.https,
+    },
+  });
 }
 
 /**
