@@ -49,7 +49,7 @@ interface CacheDeps {
  * (CACHE_REDIS_URL, with the cache's short command timeout, apart from the sessions'
  * and limiters' Redis), the subscriber for invalidations, the breaker, and the epoch
  * that covers writes made while Redis was away. What is cached, and which families a
- * write touches, is the caller's (app/projects/cached-reads.ts). See README "Cache".
+ * write touches, is the caller's (app/projects/cached-reads.ts). See README.md here.
  */
 export async function createCache(deps: CacheDeps): Promise<Cache> {
   const { config, logger, metrics } = deps;

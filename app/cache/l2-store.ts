@@ -8,7 +8,7 @@ import { CHANNEL, dataPrefix, guardKey, type Location } from './keys.js';
 // A negative entry (`null`: the value does not exist) has no grace period, so it is
 // fresh for as long as it lives. With an admission window (ARGV[8] > 0), a key seen for
 // the first time in that window is not admitted: only a marker of a few bytes is kept,
-// and the entry is stored on its second miss (README "Cache admission").
+// and the entry is stored on its second miss (README.md here, "Cache admission").
 const LOOKUP = `
 local token = redis.call('GET', KEYS[1])
 if not token then

@@ -1,6 +1,6 @@
 /**
  * Whether this replica may trust what it caches, and the epoch poll that covers the
- * time it may not (see epoch.ts and README "The cache").
+ * time it may not (see epoch.ts and README.md here).
  *
  * L1 is only safe while invalidations reach this replica. A closed subscriber socket
  * shows at once, but a stalled Redis does not: the socket stays open and silent. So

@@ -7,7 +7,7 @@ const MESSAGE = Symbol.for('message');
  * turn instead of one per line. On Linux a write to stdout (a pipe under Docker, a
  * file or /dev/null elsewhere) is a synchronous system call; at thousands of requests
  * a second, batching the access-log lines of one turn costs a fraction of that
- * (README "Benchmark" has the figures). A line waits at most until the current turn
+ * (stack/MEASURED.md, "Benchmark", has the figures). A line waits at most until the current turn
  * ends; lines still pending when the process exits are written on 'exit', which
  * runs for process.exit() and for a normal end alike. Only a SIGKILL can lose them.
  *

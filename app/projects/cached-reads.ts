@@ -26,7 +26,7 @@ const exists = (project: Project | undefined) => project !== undefined;
 /**
  * ProjectReads through the cache. By-id reads are admitted on their first miss (an
  * unknown id is cached as a short-lived negative entry); list pages, whose queries a
- * client can vary without end, only on their second (README "Cache admission").
+ * client can vary without end, only on their second (app/cache/README.md, "Cache admission").
  */
 export function createCachedReads(
   cache: Cache,

@@ -22,7 +22,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /**
  * Fresh L1 hits of the three cached reads, answered without Koa. Such a hit is nearly
  * every request a replica serves, and through Koa it cost about twice what the
- * framework alone does (README "Benchmark"). Only the exact case is taken: a GET of
+ * framework alone does (stack/MEASURED.md, "Benchmark"). Only the exact case is taken: a GET of
  * `/projects/{id}` (a project that exists, with or without a matching If-None-Match),
  * `/projects/stats`, or `/projects?…` with a query string the Koa route has already
  * validated. Everything else — misses, 404s, bad ids, HEAD, odd URLs — goes to Koa.

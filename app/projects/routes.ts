@@ -25,7 +25,7 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
   const database = requireMongo(deps.mongo);
   const router = new Router({ prefix: '/projects' });
   // List pages and stats may scan, in the list bulkhead every client shares: one
-  // address may hold only a few of its places (README "Bounded database work").
+  // address may hold only a few of its places (app/concurrency/README.md).
   const scans = clientShare(deps.config.LIST_PER_CLIENT, 'list pages or stats');
 
   router.get('/', scans, async (ctx) => {

@@ -79,7 +79,7 @@ const CLAIMS: { doc: string; says: RegExp; actual: string[] }[] = [
     actual: [String(limits.REGISTRATIONS_PER_IP.points)],
   },
   {
-    doc: 'README.md',
+    doc: 'app/auth/README.md',
     says: /(\d+) failures for one username from one address lock that pair for (\d+) minutes/g,
     actual: [
       String(login.LOGIN_FAILURES_PER_USERNAME_IP.points),
@@ -87,7 +87,7 @@ const CLAIMS: { doc: string; says: RegExp; actual: string[] }[] = [
     ],
   },
   {
-    doc: 'README.md',
+    doc: 'app/auth/README.md',
     says: /per address, across names: (\d+) failures in (\d+) minutes/g,
     actual: [
       String(login.LOGIN_FAILURES_PER_IP.points),
@@ -95,12 +95,12 @@ const CLAIMS: { doc: string; says: RegExp; actual: string[] }[] = [
     ],
   },
   {
-    doc: 'README.md',
+    doc: 'app/cache/README.md',
     says: /a (\d+) ms command timeout and a breaker/g,
     actual: [String(config.CACHE_REDIS_TIMEOUT_MS)],
   },
   {
-    doc: 'README.md',
+    doc: 'app/cache/README.md',
     says: /Every (\d+) ms each replica publishes a heartbeat/g,
     actual: [String(config.CACHE_HEARTBEAT_MS)],
   },
@@ -192,7 +192,7 @@ const CLAIMS: { doc: string; says: RegExp; actual: string[] }[] = [
     ],
   },
   {
-    doc: 'README.md',
+    doc: 'stack/MEASURED.md',
     says: /measures (\w+) servers side by side/g,
     actual: [NUMBER_WORDS[benchServers]!],
   },

@@ -31,7 +31,7 @@ describe('projects: a search flood against one replica', function () {
   this.timeout(10 * 60 * 1000);
   // Writes are what is measured here, not the per-user write limit. One scan at a time:
   // the bulkhead sized to a database that shares two cores with everything else
-  // (README, "Bounded database work"); the default 4 is for a MongoDB of its own.
+  // (app/concurrency/README.md, "Bounded database work"); the default 4 is for a MongoDB of its own.
   const app = useTestApp({ RATE_LIMIT_SCALE: '1000', LIST_CONCURRENCY: '1' });
   let token: string;
   let ids: string[];
