@@ -100,7 +100,7 @@ describe('e2e swarm: past capacity, through nginx from many client addresses', (
     // The goals are 80 %, 1 s, 100 ms and 5 s (issue 14). The 1 s holds for the reads
     // that do not scan (cached and by-id: the public's bulk); list pages, searches and
     // writes wait on FerretDB's one CPU, which scans saturate at 2x (p99 0.9-4 s here,
-    // README "Past capacity"), so they are bounded at 5 s, below what the stack did
+    // stack/MEASURED.md, "Past capacity"), so they are bounded at 5 s, below what the stack did
     // before it shed load (p99 up to 8.5 s, 502s among them). Refusals are bounded at
     // 1 s on this shared 2-core machine (their p50 is a few ms, their p99 28-539 ms).
     expect(goodput).to.be.at.least(0.8 * capacity);
