@@ -10,7 +10,7 @@ describe('e2e swarm: updating nginx (stop-first on its host port)', () => {
   });
 
   // Measured, not wished away: host mode lets one nginx per node bind the port, so
-  // the old task stops before the new one starts. The runbook quotes these figures.
+  // the old task stops before the new one starts. stack/MEASURED.md records them.
   it('when nginx is replaced under 15 r/s, then the only failures are refused or reset connections while no nginx listens, and it serves again', async function (this: Mocha.Context) {
     this.timeout(180000);
     const client = new Client(swarm.url, '127.0.0.1');
