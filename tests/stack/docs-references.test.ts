@@ -24,8 +24,6 @@ const sources = tracked
 const DOCS = tracked.filter((file) => file.endsWith('.md') && !file.startsWith('stack/bench/'));
 // Words of a lab notebook, not a reference: the docs say what is true wherever it runs.
 const LAB_NOTES = /this machine|measured here/i;
-// The runbook is rewritten apart and drops them there; the lead adds it after merging.
-const LAB_NOTES_PENDING = new Set(['stack/README.md']);
 const targets = new Set([...read('Makefile').matchAll(/^([a-z][a-z-]*):/gm)].map((m) => m[1]!));
 
 /** Every `code span` of a document (fenced blocks included, line by line). */
@@ -57,14 +55,12 @@ describe('the docs name only what exists (every .md file: README.md, the runbook
   });
 
   for (const doc of DOCS) {
-    if (!LAB_NOTES_PENDING.has(doc)) {
-      it(`${doc}: never says "this machine" or "measured here"`, () => {
-        const lines = read(doc)
-          .split('\n')
-          .filter((line) => LAB_NOTES.test(line));
-        expect(lines).to.deep.equal([]);
-      });
-    }
+    it(`${doc}: never says "this machine" or "measured here"`, () => {
+      const lines = read(doc)
+        .split('\n')
+        .filter((line) => LAB_NOTES.test(line));
+      expect(lines).to.deep.equal([]);
+    });
 
     it(`${doc}: every repository path it names exists`, () => {
       // A test may be named without its extension (tests/unit/generic-modules).
