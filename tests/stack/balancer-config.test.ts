@@ -3,12 +3,24 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { balancerConfig } from '../e2e/support/haproxy.js';
 import { firstDeployValue, readStack, seconds, service } from './stack-file.js';
+
+/** stack/balancer/render.sh, as make cluster and the PROXY-protocol e2e test run it. */
+function render(nodes: string[], env: Record<string, string>): string {
+  return execFileSync('bash', ['stack/balancer/render.sh', ...nodes], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+}
 
 describe('the shipped balancer configuration (stack/balancer/haproxy.cfg)', () => {
   it('is what the PROXY-protocol test runs: only the listeners and node addresses differ, and HAProxy accepts it', () => {
-    const text = balancerConfig('10.9.0.2', ['10.9.0.1'], { http: '8080', https: '8443' });
+    const text = render(['10.9.0.1'], {
+      BALANCER_HTTP: '10.9.0.2:80',
+      BALANCER_HTTPS: '10.9.0.2:443',
+      NODE_HTTP_PORT: '8080',
+      NODE_HTTPS_PORT: '8443',
+    });
     expect(text).to.match(/^ {2}bind 10\.9\.0\.2:80$/m);
     expect(text).to.match(/^ {2}bind 10\.9\.0\.2:443$/m);
     expect(text).to.match(/^ {2}server node1 10\.9\.0\.1:8080$/m);
@@ -31,14 +43,10 @@ describe('the shipped balancer configuration (stack/balancer/haproxy.cfg)', () =
   });
 
   it('with one listener per node for make cluster, each sending to its node only', () => {
-    const text = execFileSync('bash', ['stack/balancer/render.sh', '10.9.0.11', '10.9.0.12'], {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        BALANCER_HTTP: '127.0.0.1:18080',
-        BALANCER_HTTPS: '127.0.0.1:18443',
-        BALANCER_NODE_PORTS: '127.0.0.1:18081',
-      },
+    const text = render(['10.9.0.11', '10.9.0.12'], {
+      BALANCER_HTTP: '127.0.0.1:18080',
+      BALANCER_HTTPS: '127.0.0.1:18443',
+      BALANCER_NODE_PORTS: '127.0.0.1:18081',
     });
     expect(text).to.match(
       /^listen node1\n {2}bind 127\.0\.0\.1:18081\n {2}server node1 10\.9\.0\.11:80 /m,

@@ -13,7 +13,7 @@ const RENDER = resolve(import.meta.dirname, '../../../stack/balancer/render.sh')
  * stack/balancer/render.sh points it at `nodes` (each `ip` with the published `ports`),
  * its listeners bound to `bindIp`: what an operator runs, pointed at this machine's stack.
  */
-export function balancerConfig(
+function balancerConfig(
   bindIp: string,
   nodes: string[],
   ports: { http: string; https: string },

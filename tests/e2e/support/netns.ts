@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sh, waitFor } from './swarm.js';
 import type { AgentJob } from './netns-agent.js';
@@ -35,6 +36,21 @@ const hosts: TestHost[] = [];
 let nextAddress = 11;
 const agents = new Set<ChildProcess>();
 let bridgeReady: Promise<void> | undefined;
+/**
+ * The pid of the test run whose hosts are up: another mocha process on the machine (a
+ * single test file run beside `make test`) must neither take nor remove them.
+ */
+const OWNER = '/run/groundwork-test-hosts.pid';
+
+function owner(): number | undefined {
+  try {
+    const pid = Number(readFileSync(OWNER, 'utf8'));
+    process.kill(pid, 0); // throws when no such process runs
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
 
 function ip(...args: string[]): Promise<string> {
   return sh('ip', args);
@@ -59,7 +75,12 @@ export async function createHosts(count: number, addresses = 1): Promise<TestHos
 }
 
 async function createBridge(): Promise<void> {
+  const other = owner();
+  if (other !== undefined && other !== process.pid) {
+    throw new Error(`the test hosts (${BRIDGE}) belong to the test run of pid ${other}`);
+  }
   removeHostsAndBridge(); // leftovers of a run that crashed before its cleanup
+  writeFileSync(OWNER, String(process.pid));
   await ip('link', 'add', BRIDGE, 'type', 'bridge');
   await ip('addr', 'add', `${BRIDGE_IP}/24`, 'dev', BRIDGE);
   await ip('link', 'set', BRIDGE, 'up');
@@ -99,7 +120,10 @@ async function createHost(first: number, addresses: number): Promise<TestHost> {
 export function removeAll(): void {
   for (const agent of agents) agent.kill('SIGKILL');
   agents.clear();
-  removeHostsAndBridge();
+  if (owner() === process.pid) {
+    removeHostsAndBridge();
+    rmSync(OWNER, { force: true });
+  }
   hosts.length = 0;
   nextAddress = 11;
   bridgeReady = undefined;
