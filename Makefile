@@ -86,11 +86,11 @@ swarm-rollout: ## Build a new image and roll it out to `make swarm`'s stack, as 
 swarm-down: ## Remove `make swarm`'s stack with its volumes, configs and secrets (images kept)
 	@bash stack/swarm.sh down $(STACK)
 
-cluster: install ## The stack on CLUSTER_NODES (3) Swarm nodes, each a container with its own engine; prints one nginx URL per node
+cluster: install ## The stack on CLUSTER_NODES (3) Swarm nodes, each a container with its own engine, behind HAProxy; prints its URL and one per node
 	@bash stack/cluster.sh up
 
 cluster-test: install ## Only the 3-node tests (tests/cluster), which `make test` also runs
 	@trap '[[ -n "$${CLUSTER_KEEP:-}" ]] || bash stack/cluster.sh down >/dev/null 2>&1' EXIT; npx mocha 'tests/cluster/**/*.test.ts'
 
-cluster-down: ## Remove `make cluster`'s node containers, their volumes and network (images kept)
+cluster-down: ## Remove `make cluster`'s balancer, node containers, their volumes and network (images kept)
 	@bash stack/cluster.sh down

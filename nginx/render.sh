@@ -59,8 +59,9 @@ case "$mode" in
     # only while no resolved replica is there; stack/swarm/nginx-entrypoint.sh starts
     # nginx only once tasks.web resolves, as start-up fails if it does not.
     backup_servers="tasks.web:3000"
-    # stub_status for nginx-exporter, on the overlay networks only (not published).
-    : "${NGINX_STATUS_LISTEN:=8081}"
+    # stub_status for the nginx-exporter of the same node: a socket in the node-local
+    # volume nginx-status that both mount (docker-stack.yml), on no network at all.
+    : "${NGINX_STATUS_LISTEN:=unix:/run/nginx-status/status.sock}"
     ;;
   bench | check)
     # Static addresses, as CI's nginx (1.22) has no `resolve`; a request may try every

@@ -164,6 +164,26 @@ describe('docker-stack.yml', () => {
         expect(service(stack, name).networks, name).to.include('monitoring');
     });
 
+    it("read every node's nginx: one exporter per node, through the stub_status socket in the node-local volume both mount", () => {
+      const stack = readStack();
+      const exporter = service(stack, 'nginx-exporter');
+      expect(exporter.deploy?.mode).to.equal('global');
+      expect(service(stack, 'nginx').deploy?.mode).to.equal('global');
+      expect(exporter.networks).to.deep.equal(['monitoring']);
+      const mount = (name: string) =>
+        service(stack, name).volumes?.find(
+          (v): v is { type: string; source: string; target: string } =>
+            typeof v === 'object' && 'source' in v && v.source === 'nginx-status',
+        );
+      expect(mount('nginx')?.target).to.equal('/run/nginx-status');
+      expect(mount('nginx-exporter')?.target).to.equal('/run/nginx-status');
+      const rendered = readFileSync(join(ROOT, 'nginx/nginx.stack.conf'), 'utf8');
+      expect(rendered).to.include('listen unix:/run/nginx-status/status.sock;');
+      expect(exporter.command).to.include(
+        '--nginx.scrape-uri=unix:/run/nginx-status/status.sock:/stub_status',
+      );
+    });
+
     it('let nginx re-resolve the web tasks through Docker DNS', () => {
       const rendered = readFileSync(join(ROOT, 'nginx/nginx.stack.conf'), 'utf8');
       expect(rendered).to.match(/resolver 127\.0\.0\.11 /);
