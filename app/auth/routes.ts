@@ -1,17 +1,25 @@
 import Router from '@koa/router';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context, Middleware, Next } from 'koa';
-import { requireMongo } from '../http/require-mongo.js';
-import type { Deps } from '../deps.js';
+import type { MongoReachability } from '../db/reachability.js';
 import { ForbiddenError, ValidationError } from '../errors/app-errors.js';
+import { requireMongo } from '../http/require-mongo.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validate.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_SECONDS } from './device-cookie.js';
 import { currentUser, requireUser } from './require-user.js';
 import { ChangePasswordBody, LoginBody, RegisterBody } from './schema.js';
+import type { AuthService } from './types.js';
+
+/** What the auth routes use of the composition root's dependencies. */
+export interface AuthRoutesDeps {
+  auth: AuthService;
+  limiters: { register: Middleware };
+  mongo: MongoReachability;
+}
 
 /** Thin HTTP layer over the auth service: parse, call, shape the response. */
-export function authRoutes(deps: Deps): Router {
+export function authRoutes(deps: AuthRoutesDeps): Router {
   const { auth, limiters } = deps;
   const signedIn = requireUser(auth);
   // Users live in MongoDB: without it, sign-up and sign-in are a 503 at once.

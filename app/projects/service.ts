@@ -1,4 +1,4 @@
-import type { PublicUser } from '../auth/types.js';
+import type { PublicUser } from '../auth/index.js';
 import type { Read } from '../cache/read.js';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors/app-errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
