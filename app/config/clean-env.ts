@@ -9,7 +9,8 @@ export function cleanConfig<S>(env: RawEnv, spec: S) {
   return cleanEnv(resolveSecretFiles(env), spec, {
     reporter: ({ errors }) => {
       const [name, error] = Object.entries(errors)[0] ?? [];
-      if (name !== undefined) throw new ConfigError(`${name}: ${describe(error as Error | undefined)}`);
+      if (name !== undefined)
+        throw new ConfigError(`${name}: ${describe(error as Error | undefined)}`);
     },
   });
 }
