@@ -2,9 +2,10 @@ import Router from '@koa/router';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context, Middleware, Next } from 'koa';
 import type { MongoReachability } from '../db/reachability.js';
-import { ForbiddenError, ValidationError } from '../errors/app-errors.js';
+import { ForbiddenError } from '../errors/app-errors.js';
 import { requireMongo } from '../http/require-mongo.js';
 import { jsonBody } from '../http/json-body.js';
+import { pathId } from '../http/path-id.js';
 import { validator } from '../http/validate.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_SECONDS } from './device-cookie.js';
 import { currentUser, requireUser } from './require-user.js';
@@ -80,7 +81,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     if (currentUser(ctx).role !== 'admin') {
       throw new ForbiddenError('Only an admin may end the sessions of a user');
     }
-    await auth.endSessions(userId(ctx));
+    await auth.endSessions(pathId(ctx));
     ctx.status = 204;
   });
 
@@ -91,16 +92,6 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   });
 
   return router;
-}
-
-function userId(ctx: Context): string {
-  const id = (ctx.params as Record<string, string | undefined>).id ?? '';
-  if (!/^[0-9a-f]{24}$/.test(id)) {
-    throw new ValidationError('path.id: must be 24 lowercase hex characters', [
-      { path: 'path.id', message: 'must be 24 lowercase hex characters' },
-    ]);
-  }
-  return id;
 }
 
 /**

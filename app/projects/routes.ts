@@ -3,11 +3,12 @@ import type { Context, Middleware } from 'koa';
 import { currentUser, requireUser, type AuthService } from '../auth/index.js';
 import type { Read } from '../cache/read.js';
 import type { MongoReachability } from '../db/reachability.js';
-import { NotFoundError, ValidationError } from '../errors/app-errors.js';
+import { NotFoundError } from '../errors/app-errors.js';
 import { requireMongo } from '../http/require-mongo.js';
 import { clientShare } from '../http/client-share.js';
 import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
 import { jsonBody } from '../http/json-body.js';
+import { pathId } from '../http/path-id.js';
 import { validator } from '../http/validate.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 import type { ListQueries } from './list-queries.js';
@@ -47,7 +48,7 @@ export function projectsRoutes(deps: ProjectRoutesDeps, lists: ListQueries): Rou
   });
 
   router.get('/:id', async (ctx) => {
-    const id = projectId(ctx);
+    const id = pathId(ctx);
     const read = await projects.getById(id);
     ctx.set('X-Cache', read.cache);
     if (!read.value) throw new NotFoundError(`No project ${id}`);
@@ -78,7 +79,7 @@ export function projectsRoutes(deps: ProjectRoutesDeps, lists: ListQueries): Rou
   });
 
   router.patch('/:id', database, signedIn, limiters.writes, jsonBody(), async (ctx) => {
-    const id = projectId(ctx);
+    const id = pathId(ctx);
     // A malformed body is a 400 whatever the precondition says: validate it first.
     const changes = parsePatch(ctx.request.body);
     const ifMatch = versionFromIfMatch(ctx.get('If-Match'));
@@ -88,7 +89,7 @@ export function projectsRoutes(deps: ProjectRoutesDeps, lists: ListQueries): Rou
   });
 
   router.delete('/:id', database, signedIn, limiters.writes, async (ctx) => {
-    await projects.remove(projectId(ctx), currentUser(ctx));
+    await projects.remove(pathId(ctx), currentUser(ctx));
     ctx.status = 204;
   });
 
@@ -105,14 +106,4 @@ function sendRead(ctx: Context, read: Read<unknown>): void {
   } else {
     ctx.body = read.value;
   }
-}
-
-function projectId(ctx: Context): string {
-  const id = (ctx.params as Record<string, string | undefined>).id ?? '';
-  if (!/^[0-9a-f]{24}$/.test(id)) {
-    throw new ValidationError('path.id: must be 24 lowercase hex characters', [
-      { path: 'path.id', message: 'must be 24 lowercase hex characters' },
-    ]);
-  }
-  return id;
 }
