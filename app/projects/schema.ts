@@ -50,7 +50,7 @@ const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
 
 /**
  * A project's fields as clients write them, one line each: the create and change
- * bodies, the answer and the stored document (repository.ts) all derive from these.
+ * bodies, the answer and the stored document (documents.ts) all derive from these.
  */
 const REQUIRED_FIELDS = { name: Name, budget: Budget, currency: Currency, status: Status };
 /** Fields a project may lack; a change sets one to `null` to remove it. */
