@@ -1,4 +1,5 @@
-import { loadConfig, redactUrl, type Config } from './config/config.js';
+import { loadConfig, type Config } from './config/config.js';
+import { redactUrl } from './config/connection-urls.js';
 import { createDeps } from './deps.js';
 import { describeError } from './errors/problem-middleware.js';
 import { createLogger } from './logging/logger.js';

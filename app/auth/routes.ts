@@ -1,17 +1,26 @@
 import Router from '@koa/router';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Context, Middleware, Next } from 'koa';
+import type { MongoReachability } from '../db/reachability.js';
+import { ForbiddenError } from '../errors/app-errors.js';
 import { requireMongo } from '../http/require-mongo.js';
-import type { Deps } from '../deps.js';
-import { ForbiddenError, ValidationError } from '../errors/app-errors.js';
 import { jsonBody } from '../http/json-body.js';
+import { pathId } from '../http/path-id.js';
 import { validator } from '../http/validate.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_SECONDS } from './device-cookie.js';
 import { currentUser, requireUser } from './require-user.js';
 import { ChangePasswordBody, LoginBody, RegisterBody } from './schema.js';
+import type { AuthService } from './types.js';
+
+/** What the auth routes use of the composition root's dependencies. */
+export interface AuthRoutesDeps {
+  auth: AuthService;
+  limiters: { register: Middleware };
+  mongo: MongoReachability;
+}
 
 /** Thin HTTP layer over the auth service: parse, call, shape the response. */
-export function authRoutes(deps: Deps): Router {
+export function authRoutes(deps: AuthRoutesDeps): Router {
   const { auth, limiters } = deps;
   const signedIn = requireUser(auth);
   // Users live in MongoDB: without it, sign-up and sign-in are a 503 at once.
@@ -72,7 +81,7 @@ export function authRoutes(deps: Deps): Router {
     if (currentUser(ctx).role !== 'admin') {
       throw new ForbiddenError('Only an admin may end the sessions of a user');
     }
-    await auth.endSessions(userId(ctx));
+    await auth.endSessions(pathId(ctx));
     ctx.status = 204;
   });
 
@@ -83,16 +92,6 @@ export function authRoutes(deps: Deps): Router {
   });
 
   return router;
-}
-
-function userId(ctx: Context): string {
-  const id = (ctx.params as Record<string, string | undefined>).id ?? '';
-  if (!/^[0-9a-f]{24}$/.test(id)) {
-    throw new ValidationError('path.id: must be 24 lowercase hex characters', [
-      { path: 'path.id', message: 'must be 24 lowercase hex characters' },
-    ]);
-  }
-  return id;
 }
 
 /**

@@ -85,11 +85,8 @@ export function createSessions(
       gwSessionCreate(...args: (string | number)[]): Promise<number>;
     }
   ).gwSessionCreate.bind(redis);
-  // Each command here is idempotent (GET, SET of a fresh key, DEL), so one that failed
-  // is sent once more: after the connection is back if it dropped under it, or at
-  // once if it timed out (a starved CPU during a rolling update once made one session
-  // check miss REDIS_TIMEOUT_MS and answer a write 503). Both attempts share one
-  // reconnect wait: two full waits (20 s) outlasted nginx's 15 s and became a 504.
+  // Each command here is idempotent (GET, SET of a fresh key, DEL), so a failed one is
+  // sent once more; both attempts share one reconnect wait, which stays under nginx's 15 s.
   async function unavailableOnFailure<T>(command: () => Promise<T>): Promise<T> {
     const waitUntil = Date.now() + reconnectWaitMs;
     for (let attempt = 1; ; attempt += 1) {

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ArchiveError, ByteReader } from './byte-reader.js';
 import { BLOCK, parseHeader } from './tar.js';
 
 export const MANIFEST = 'manifest.json';
 export const FORMAT = 'groundwork-backup/1';
-const NAME = /^groundwork-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.gz$/;
 // mongod's limit is 16 MiB per document; a length past it is a corrupt stream.
 const MAX_DOCUMENT = 16 * 1024 * 1024 + 16 * 1024;
 
@@ -25,60 +22,6 @@ export interface Manifest {
   appVersion: string;
   database: string;
   collections: Record<string, CollectionEntry>;
-}
-
-/** `groundwork-20260101T000000Z.tar.gz`, `-1`, `-2` ... when that second is taken. */
-export function archiveName(time: Date, suffix: number): string {
-  const stamp = time
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `groundwork-${stamp}${suffix > 0 ? `-${suffix}` : ''}.tar.gz`;
-}
-
-/** Archive names in `dir`, oldest first (by their time, then their suffix). */
-export async function listArchiveNames(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch((err: unknown) => {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  });
-  const key = (name: string) => {
-    const [, stamp = '', suffix = '0'] = NAME.exec(name) ?? [];
-    return `${stamp}:${suffix.padStart(6, '0')}`;
-  };
-  return names
-    .filter((name) => NAME.test(name))
-    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-/** A name is looked up in `dir`; anything with a slash is a path taken as is. */
-export function resolveArchive(dir: string, nameOrPath: string): string {
-  return nameOrPath.includes('/') ? nameOrPath : join(dir, nameOrPath);
-}
-
-export interface ArchiveInfo {
-  name: string;
-  path: string;
-  bytes: number;
-  /** When it was complete (its mtime). */
-  finishedMs: number;
-  manifest: Manifest;
-}
-
-/** Size, manifest and completion time of one archive; reads only its first entry. */
-export async function archiveInfo(path: string): Promise<ArchiveInfo> {
-  const [stats, manifest] = await Promise.all([stat(path), readArchive(path, undefined, true)]);
-  return { name: basename(path), path, bytes: stats.size, finishedMs: stats.mtimeMs, manifest };
-}
-
-/** The newest archive in `dir` whose manifest reads, if any. */
-export async function newestArchive(dir: string): Promise<ArchiveInfo | undefined> {
-  const names = await listArchiveNames(dir);
-  for (const name of names.reverse()) {
-    const info = await archiveInfo(join(dir, name)).catch(() => undefined);
-    if (info) return info;
-  }
-  return undefined;
 }
 
 /** What a restore does with each part, in archive order (metadata before documents). */

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import { BSON, type Db } from 'mongodb';
-import { archiveName, FORMAT, MANIFEST, type CollectionEntry, type Manifest } from './archive.js';
+import { FORMAT, MANIFEST, type CollectionEntry, type Manifest } from './archive.js';
+import { archiveName, publish } from './archive-dir.js';
+import type { BackupConfig } from './config.js';
 import { disk } from './disk.js';
 import { END, padding, tarHeader } from './tar.js';
 
@@ -17,6 +19,17 @@ export interface BackupOptions {
   batchSize: number;
   batchPauseMs: number;
   signal?: AbortSignal;
+}
+
+/** A backup as the configuration asks for it; `signal` abandons it. */
+export function backupOptions(config: BackupConfig, signal?: AbortSignal): BackupOptions {
+  return {
+    dir: config.BACKUP_DIR,
+    appVersion: config.APP_VERSION,
+    batchSize: config.BACKUP_BATCH_SIZE,
+    batchPauseMs: config.BACKUP_BATCH_PAUSE_MS,
+    ...(signal ? { signal } : {}),
+  };
 }
 
 export interface BackupResult {
@@ -166,53 +179,4 @@ async function writeArchive(
   } finally {
     await file.close();
   }
-}
-
-/** Links the finished temp file to the first free archive name, then fsyncs the directory. */
-async function publish(
-  temp: string,
-  dir: string,
-  time: Date,
-): Promise<{ name: string; path: string }> {
-  for (let suffix = 0; ; suffix++) {
-    const name = archiveName(time, suffix);
-    const path = join(dir, name);
-    try {
-      // link() never replaces: two backups in one second get different names.
-      await link(temp, path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw err;
-    }
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return { name, path };
-  }
-}
-
-/**
- * Removes temp dirs of backups killed outright (SIGKILL, a lost node) over a day ago;
- * a younger one may be another process's run in progress.
- */
-export async function removeStaleTemp(dir: string, now = Date.now()): Promise<string[]> {
-  const removed: string[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!name.startsWith('.tmp-groundwork-')) continue;
-    const { mtimeMs } = await stat(join(dir, name));
-    if (now - mtimeMs < 24 * 3600 * 1000) continue;
-    await rm(join(dir, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
-/** Removes all but the newest `keep` archives; returns the names removed. */
-export async function prune(dir: string, names: string[], keep: number): Promise<string[]> {
-  const old = names.slice(0, Math.max(0, names.length - keep));
-  for (const name of old) await rm(join(dir, name), { force: true });
-  return old;
 }

@@ -3,8 +3,9 @@ import type { Logger } from 'winston';
 import { ConfigError, type RawEnv } from '../config/secret-files.js';
 import { connectMongo, type MongoHandle } from '../db/mongo.js';
 import { createLogger } from '../logging/logger.js';
-import { archiveInfo, listArchiveNames, readArchive, resolveArchive } from './archive.js';
-import { runBackup } from './backup.js';
+import { readArchive } from './archive.js';
+import { archiveInfo, listArchiveNames, resolveArchive } from './archive-dir.js';
+import { backupOptions, runBackup } from './backup.js';
 import { EmptyDatabaseError, refuseEmptyOverData } from './emptiness.js';
 import { ArchiveError } from './byte-reader.js';
 import { loadBackupConfig, type BackupConfig } from './config.js';
@@ -41,12 +42,7 @@ export async function runCli(args: string[], env: RawEnv, io: CliIo): Promise<nu
       case 'run':
         return await withMongo(config, async ({ db }) => {
           await refuseEmptyOverData(db, config.BACKUP_DIR);
-          const result = await runBackup(db, {
-            dir: config.BACKUP_DIR,
-            appVersion: config.APP_VERSION,
-            batchSize: config.BACKUP_BATCH_SIZE,
-            batchPauseMs: config.BACKUP_BATCH_PAUSE_MS,
-          });
+          const result = await runBackup(db, backupOptions(config));
           io.out(
             `backup: ${result.name} ${result.bytes} bytes, ${pairs(result.counts)} in ${result.ms} ms`,
           );

@@ -1,24 +1,15 @@
-import { cleanEnv, port, str } from 'envalid';
-import { describe, mongoUrl, positiveInt, withPassword } from '../config/config.js';
-import { ConfigError, resolveSecretFiles, type RawEnv } from '../config/secret-files.js';
+import { port, str } from 'envalid';
+import { cleanConfig } from '../config/clean-env.js';
+import { withPassword } from '../config/connection-urls.js';
+import { ConfigError, type RawEnv } from '../config/secret-files.js';
+import { SHARED_SETTINGS } from '../config/shared-settings.js';
+import { positiveInt } from '../config/validators.js';
 
 const spec = {
-  MONGO_URL: mongoUrl({
-    default: 'mongodb://127.0.0.1:27017/groundwork',
-    desc: 'MongoDB connection string; the database name is its path',
-  }),
-  MONGO_PASSWORD: str({
-    default: undefined,
-    desc: 'MongoDB password, joined to MONGO_URL when set',
-  }),
+  ...SHARED_SETTINGS,
   MONGO_TIMEOUT_MS: positiveInt({
     default: 2000,
     desc: 'How long a MongoDB operation waits for a server before failing',
-  }),
-  LOG_LEVEL: str({
-    default: 'info',
-    choices: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
-    desc: 'winston log level',
   }),
   APP_VERSION: str({ default: '0.1.0', desc: 'Build version, written into each manifest' }),
   BACKUP_DIR: str({ default: '/backups', desc: 'Directory holding the archives' }),
@@ -45,17 +36,12 @@ const spec = {
 /** Every variable the backup command reads, for documentation checks. */
 export const BACKUP_CONFIG_VARIABLES = Object.keys(spec);
 
-type Cleaned = ReturnType<typeof cleanEnv<typeof spec>>;
+type Cleaned = ReturnType<typeof cleanConfig<typeof spec>>;
 export type BackupConfig = Readonly<Omit<Cleaned, 'MONGO_PASSWORD'>>;
 
 /** Validates the environment like the app's loadConfig: one ConfigError naming the variable. */
 export function loadBackupConfig(env: RawEnv = process.env): BackupConfig {
-  const cleaned = cleanEnv(resolveSecretFiles(env), spec, {
-    reporter: ({ errors }) => {
-      const [name, error] = Object.entries(errors)[0] ?? [];
-      if (name !== undefined) throw new ConfigError(`${name}: ${describe(error)}`);
-    },
-  });
+  const cleaned = cleanConfig(env, spec);
   const { MONGO_PASSWORD, ...rest } = cleaned;
   for (const name of ['BACKUP_INTERVAL', 'BACKUP_KEEP', 'BACKUP_BATCH_SIZE'] as const) {
     if (rest[name] < 1) throw new ConfigError(`${name}: must be at least 1`);

@@ -1,5 +1,6 @@
 import type { Db, Document } from 'mongodb';
-import { newestArchive, type Manifest } from './archive.js';
+import type { Manifest } from './archive.js';
+import { newestArchive } from './archive-dir.js';
 
 /** Collections the app fills by itself, so they do not make a database "not empty". */
 const OWN_STATE = new Set(['migrations', 'cache_meta']);

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { newestArchive, type ArchiveInfo } from './archive.js';
+import { newestArchive, type ArchiveInfo } from './archive-dir.js';
 
 export interface BackupMetrics {
   registry: Registry;

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import type { Logger } from 'winston';
-import { listArchiveNames, newestArchive } from './archive.js';
-import { prune, removeStaleTemp, runBackup } from './backup.js';
+import { listArchiveNames, newestArchive, prune, removeStaleTemp } from './archive-dir.js';
+import { backupOptions, runBackup } from './backup.js';
 import type { BackupConfig } from './config.js';
 import { refuseEmptyOverData } from './emptiness.js';
 import { createBackupMetrics } from './metrics.js';
@@ -40,13 +40,7 @@ export async function startScheduler(
     if (wait > 0) return sleep(wait, undefined, { signal: abort.signal });
     try {
       await refuseEmptyOverData(db, config.BACKUP_DIR);
-      const result = await runBackup(db, {
-        dir: config.BACKUP_DIR,
-        appVersion: config.APP_VERSION,
-        batchSize: config.BACKUP_BATCH_SIZE,
-        batchPauseMs: config.BACKUP_BATCH_PAUSE_MS,
-        signal: abort.signal,
-      });
+      const result = await runBackup(db, backupOptions(config, abort.signal));
       metrics.runs.inc({ result: 'success' });
       const names = await listArchiveNames(config.BACKUP_DIR);
       const removed = await prune(config.BACKUP_DIR, names, config.BACKUP_KEEP);

@@ -3,14 +3,8 @@ import type { Logger } from 'winston';
 import { DEAD_SOCKET_MS } from '../redis/redis.js';
 
 /**
- * The subscriber side of cross-replica invalidation, on a connection of its own (a
- * subscribed connection can do nothing else). Messages carry keys, never values.
- *
- * L1 may only be trusted while this connection is subscribed: a message missed while
- * it was down could be a write whose old value L1 still holds. So `ready` turns true
- * only once SUBSCRIBE is acknowledged (ioredis's own resubscribe would report ready
- * before that), and every loss or regain of the subscription calls `onChange`, which
- * drops L1.
+ * The subscriber side of cross-replica invalidation, on its own connection. `ready` is
+ * true only once SUBSCRIBE is acknowledged, and every loss of it drops L1 (`onChange`).
  */
 export interface Bus {
   readonly ready: boolean;

@@ -3,17 +3,9 @@ import type { MongoReachability } from '../db/reachability.js';
 import { UnavailableError } from '../errors/app-errors.js';
 
 /**
- * Guards the cache's MongoDB reads. With MongoDB down, each read would wait out the
- * driver's server selection (MONGO_TIMEOUT_MS) before failing; after one such failure
- * the gate answers 503 at once for `cooldownMs`, then lets a single trial read through
- * while the others keep getting the fast 503, and reopens when a read succeeds.
- *
- * It also follows the driver's view of the deployment. While the driver sees no
- * server, every read is a 503 at once, trials included: only the driver's heartbeat
- * can find MongoDB again, and a trial would make one user request a second wait out
- * server selection for nothing (measured on `make cluster` with node 1 gone: most
- * reads at a few a second were trials, each 2 s). The moment the driver sees a server
- * again, the gate reopens.
+ * Guards the cache's MongoDB reads: after one failure, 503 at once for `cooldownMs`,
+ * then one trial read while the rest keep the fast 503. While the driver sees no server
+ * even trials are refused: only its heartbeat can find MongoDB again.
  */
 export interface DbGate {
   run<T>(read: () => Promise<T>): Promise<T>;

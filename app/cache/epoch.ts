@@ -1,15 +1,9 @@
 import type { Db } from 'mongodb';
 
 /**
- * The cache epoch: a counter in MongoDB that names the Redis namespace every cache key
- * lives under (see keys.ts).
- *
- * A write normally invalidates through Redis. When it cannot — Redis down, slow, or
- * the breaker open — it bumps the epoch instead, in MongoDB, which is reachable (the
- * write just succeeded there). Replicas re-read the epoch when their breaker closes,
- * when another replica announces a bump, and every CACHE_EPOCH_POLL_MS; a new epoch is
- * an empty namespace, so nothing cached before such a write can be served after it,
- * even if Redis comes back with all its old data.
+ * The cache epoch: a counter in MongoDB naming the Redis namespace of every cache key.
+ * A write that cannot invalidate through Redis bumps it, so nothing cached before that
+ * write can be served after it, even when Redis comes back with its old data.
  */
 export interface EpochStore {
   read(): Promise<number>;

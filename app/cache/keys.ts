@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Where an entry lives in Redis. Every family of entries (one record, or all the list
- * pages and totals one write can change) has a guard key holding a token; the entry's data key
- * embeds the token. A write replaces the family's token with a new one, so every
- * entry cached before it becomes unreachable at once, with no DEL and no scan.
- *
- * Everything sits under the epoch (see epoch.ts): when writes happened that could not
- * replace tokens because Redis was away, the epoch moves on and the whole old
- * namespace is left to expire.
+ * Where an entry lives in Redis: under a family's guard token and the epoch (epoch.ts).
+ * A write replaces the token, so every entry cached before it is unreachable at once.
  */
 export interface Location {
   /** Entries a write invalidates together, e.g. one record, or every list page. */

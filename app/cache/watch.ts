@@ -1,25 +1,8 @@
 /**
- * Whether this replica may trust what it caches, and the epoch poll that covers the
- * time it may not (see epoch.ts and README.md here).
- *
- * L1 is only safe while invalidations reach this replica. A closed subscriber socket
- * shows at once, but a stalled Redis does not: the socket stays open and silent. So
- * every `heartbeatMs` the replica publishes on a channel only it subscribes to, and
- * counts Redis healthy until two beats in a row have not come back. Redis delivers
- * messages in the order it ran the PUBLISHes, so an echo also proves that every
- * invalidation published before it has arrived.
- *
- * Beats are counted, not timed: a replica that is itself starved of CPU (a loaded
- * host, a container's CPU quota) runs its timers late, and its echo then waits unread
- * in the socket; timing the echo would take that for a Redis stall and drop L1 just
- * when the replica can least afford it.
- *
- * A write that cannot invalidate through Redis bumps the epoch in MongoDB instead. It
- * failed because Redis stalled or went away, which every other replica's heartbeat
- * notices within `3 × heartbeatMs`, about when the write's 100 ms Redis timeout has
- * run out; from then on they poll the epoch every `fastPollMs`, and trust L1 again
- * only after an epoch read made with Redis healthy. A healthy replica polls every
- * `idlePollMs` as a backstop, for a writer cut off from Redis alone.
+ * Whether this replica may trust its L1, and the epoch poll that covers the time it may
+ * not (app/cache/README.md). A stalled Redis keeps its socket open and silent, so the
+ * replica publishes beats to itself and trusts L1 until two in a row go unanswered
+ * (counted, not timed: a CPU-starved replica must not take its own lateness for a stall).
  */
 export interface WatchOptions {
   heartbeatMs: number;

@@ -1,10 +1,6 @@
 /**
- * A concurrency limit that follows the latency of the work it admits, the way TCP's
- * congestion window follows loss (additive increase, multiplicative decrease): an
- * answer slower than `targetMs` cuts the limit by a fifth, at most once per `targetMs`
- * (one round of the work in flight, so one burst of slow answers is one cut); every
- * faster answer adds 1/limit, about one per round. A static cap fits one machine and
- * one database; this one finds where latency starts to grow wherever it runs.
+ * A concurrency limit that follows the latency of what it admits, like TCP's window
+ * (AIMD): a fixed cap fits one machine; this one finds where latency starts to grow.
  */
 export interface AdaptiveLimit {
   current(): number;

@@ -3,16 +3,9 @@ import { OverloadedError } from '../errors/app-errors.js';
 import { createAdaptiveLimit } from './adaptive-limit.js';
 
 /**
- * A per-replica cap on one kind of database work. At most `slots` run at once, fewer
- * while each takes longer than `targetMs` (adaptive-limit.ts): every replica has its
- * own cap on a database they all share, so a fixed one lets the stack run replicas x
- * slots scans at once, however slow each has become. Up to `queue` wait for a slot,
- * however few run: a waiting room that shrank with the limit (to one place behind one
- * slot) let one client's two searches take every place. Anything past that is
- * refused at once with a 503 and Retry-After, so the excess costs a microsecond
- * instead of a pool connection, and the work outside the bulkhead (by-id reads,
- * writes, sign-ins) never queues behind it. What one client may hold of it is capped
- * before it (http/client-share.ts), and waiting clients take turns (asClient).
+ * A per-replica cap on one kind of database work: at most `slots` at once (fewer while
+ * each takes longer than `targetMs`), up to `queue` waiting, the rest refused at once
+ * with a 503, so work outside it (by-id reads, writes, sign-ins) never queues behind it.
  */
 export interface Bulkhead {
   run<T>(work: () => Promise<T>): Promise<T>;

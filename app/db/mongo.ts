@@ -8,15 +8,9 @@ export interface MongoHandle {
 }
 
 /**
- * Connects with short server-selection and connect timeouts so that, with MongoDB
- * down, a request fails in about `timeoutMs` with a 503 instead of hanging for the
- * driver's 30 s default.
- *
- * A server that vanishes without closing its sockets (its node lost power or network)
- * is found by the heartbeat: one that gets no answer within `timeoutMs` marks the
- * server unknown and fails the operations waiting on its connections, which would
- * otherwise wait for good (there is no socket timeout). So a dead MongoDB is noticed
- * within `heartbeatMs + timeoutMs`; the driver's 10 s default made that 12 s.
+ * Short timeouts, so a request fails with a 503 in about `timeoutMs` instead of the
+ * driver's 30 s; a MongoDB that vanished silently is found by the heartbeat within
+ * `heartbeatMs + timeoutMs`.
  */
 export async function connectMongo(
   url: string,

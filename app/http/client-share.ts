@@ -3,13 +3,9 @@ import { asClient } from '../concurrency/bulkhead.js';
 import { RateLimitedError } from '../errors/app-errors.js';
 
 /**
- * At most `share` requests of one client (ctx.ip: behind nginx, the address nginx
- * saw) in progress at once on this replica through the routes it guards; the next is
- * refused at once with a 429 problem and `Retry-After: 1`. A 429, not a 503: only
- * this client's own requests in progress decide it, so it is its to fix. It keeps one
- * address from holding every place of a shared bulkhead, in which the requests it
- * admits take turns by client (concurrency/bulkhead.ts, asClient). Only clients with a request
- * in progress are counted, so addresses sprayed at it leave nothing behind.
+ * At most `share` requests of one client (ctx.ip) at once through the routes it
+ * guards; the next is a 429 (only its own requests decide it), so one address cannot
+ * hold every place of a shared bulkhead.
  */
 export function clientShare(share: number, what: string): Middleware {
   const held = new Map<string, number>();

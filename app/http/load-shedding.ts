@@ -34,15 +34,9 @@ export interface LoadShedder {
 const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * Past capacity a replica answers the excess at once instead of queueing it until nginx
- * gives up: a request that finds the in-flight limit reached (at most `maxInFlight`,
- * lowered while answers take longer than `latencyTargetMs`: adaptive-limit.ts), or the
- * event loop late by more than `maxEventLoopDelayMs`, gets a 503 problem with
- * `Retry-After: 1` before any of its work starts. The signals catch the two ways a
- * replica falls behind: waiting on MongoDB and Redis (answers slow down, requests pile
- * up in flight) and running out of CPU (every callback starts late). List pages and
- * stats are bounded by their own bulkhead instead of the in-flight limit. The refusal is a
- * fixed buffer written without Koa, so it costs a small fraction of what serving would.
+ * Past capacity, a 503 with Retry-After before any work starts: when the in-flight limit
+ * (adaptive-limit.ts) is reached, or the event loop is late by `maxEventLoopDelayMs`.
+ * List pages and stats are bounded by their own bulkhead instead.
  */
 export function createLoadShedder(
   limits: SheddingLimits,
@@ -106,11 +100,8 @@ export interface EventLoopDelay {
 }
 
 /**
- * The event loop's delay, from perf_hooks' sampler (a 10 ms timer whose ticks it
- * times): the lowest of the last `windows` per-`windowMs` means. A saturated replica is
- * late in every window, by about the time a request waits for its turn; one stall (a GC
- * pause, the host descheduling the container during a rollout) fills one window only,
- * and refusing after it would fail requests the replica has time for again.
+ * The event loop's delay: the lowest of the last `windows` means, so one stall (a GC
+ * pause) refuses nothing while a saturated replica, late in every window, refuses.
  */
 export function sampleEventLoopDelay(windowMs = 100, windows = 3): EventLoopDelay {
   const resolutionMs = 10;

@@ -44,6 +44,14 @@ export function schemaRef(name: string) {
   return { $ref: `#/components/schemas/${name}` };
 }
 
+/** An operation that takes a JSON body, described by the named schema. */
+export function withBody(operation: Operation, schemaName: string): Operation {
+  return {
+    ...operation,
+    requestBody: { required: true, content: jsonContent(schemaRef(schemaName)) },
+  };
+}
+
 export function jsonContent(schema: TSchema | ReturnType<typeof schemaRef>) {
   return { 'application/json': { schema } };
 }

@@ -53,3 +53,10 @@ export const errors = {
   unavailable: (cause = 'A dependency (MongoDB or Redis) is unavailable; retry shortly') =>
     problem(cause, retryAfter),
 };
+
+/** What any operation that takes a JSON body may answer about that body. */
+export const bodyErrors = {
+  '400': errors.badRequest(),
+  '413': errors.tooLarge(),
+  '415': errors.unsupported(),
+};

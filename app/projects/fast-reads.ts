@@ -20,16 +20,9 @@ const BY_ID = /^\/projects\/[0-9a-f]{24}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
- * Fresh L1 hits of the three cached reads, answered without Koa. Such a hit is nearly
- * every request a replica serves, and through Koa it cost about twice what the
- * framework alone does (stack/MEASURED.md, "Benchmark"). Only the exact case is taken: a GET of
- * `/projects/{id}` (a project that exists, with or without a matching If-None-Match),
- * `/projects/stats`, or `/projects?…` with a query string the Koa route has already
- * validated. Everything else — misses, 404s, bad ids, HEAD, odd URLs — goes to Koa.
- *
- * The status, headers and their order, body, log line and metric are the Koa route's
- * own: tests/integration/http/fast-reads.test.ts compares the two paths byte for byte,
- * so they cannot drift apart.
+ * Fresh L1 hits of the three cached reads, answered without Koa, which doubled their
+ * cost (stack/MEASURED.md, "Benchmark"); anything else goes to Koa. Bytes, headers, log line and metric are the Koa
+ * route's own (tests/integration/http/fast-reads.test.ts compares the two).
  */
 export function createFastReads(
   reads: Peeks,

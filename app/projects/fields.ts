@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors/app-errors.js';
 import { toCents } from './money.js';
-import type { OptionalField, ProjectChanges, ProjectFields } from './repository.js';
-import type { CreateProjectInput, PatchProjectInput } from './schema.js';
+import type { ProjectChanges, ProjectFields } from './documents.js';
+import type { CreateProjectInput, OptionalField, PatchProjectInput } from './schema.js';
 
 /*
  * The rules that turn a validated request body into what the repository stores:
@@ -10,31 +10,28 @@ import type { CreateProjectInput, PatchProjectInput } from './schema.js';
 
 /** The fields to store for a create, its rules checked (400 when one fails). */
 export function toFields(input: CreateProjectInput): ProjectFields {
-  const fields: ProjectFields = {
-    name: input.name.trim(),
-    budgetCents: toCents(input.budget, 'body.budget'),
-    currency: input.currency ?? 'USD',
-    status: input.status,
-    ...(input.location !== undefined ? { location: input.location } : {}),
-    ...(input.startDate !== undefined ? { startDate: input.startDate } : {}),
-    ...(input.endDate !== undefined ? { endDate: input.endDate } : {}),
+  const { name, budget, currency = 'USD', ...rest } = input;
+  const fields = {
+    ...rest,
+    name: name.trim(),
+    budgetCents: toCents(budget, 'body.budget'),
+    currency,
   };
   checkDates(fields.startDate, fields.endDate);
   return fields;
 }
 
+/** A change's fields to set and to remove (`null`); every other field is copied as sent. */
 export function toChanges(input: PatchProjectInput): ProjectChanges {
-  const set: Partial<ProjectFields> = {};
+  const { name, budget, ...rest } = input;
+  const set: Partial<ProjectFields> & Record<string, unknown> = {};
   const unset: OptionalField[] = [];
-  if (input.name !== undefined) set.name = input.name.trim();
-  if (input.budget !== undefined) set.budgetCents = toCents(input.budget, 'body.budget');
-  if (input.currency !== undefined) set.currency = input.currency;
-  if (input.status !== undefined) set.status = input.status;
-  for (const field of ['location', 'startDate', 'endDate'] as const) {
-    const value = input[field];
-    if (value === null) unset.push(field);
-    else if (value !== undefined) set[field] = value;
+  for (const [field, value] of Object.entries(rest)) {
+    if (value === null) unset.push(field as OptionalField);
+    else set[field] = value;
   }
+  if (name !== undefined) set.name = name.trim();
+  if (budget !== undefined) set.budgetCents = toCents(budget, 'body.budget');
   return { set, unset };
 }
 

@@ -4,16 +4,9 @@ import { timeLimit } from '../db/time-limit.js';
 import type { Project } from './schema.js';
 
 /**
- * Idempotency records live in MongoDB, next to the projects they guard, and not in
- * Redis: Redis runs allkeys-lru, so a busy cache may evict a record long before its
- * 24 h, and it may lose the last second of writes on a restart. Either would let a
- * retry create a second project. MongoDB keeps a record as durably as the project.
- *
- * A record's _id is "<userId>:<key>" (a user id is 24 hex digits, so the first colon
- * ends it): the _id index is the unique index on user + key that makes "first claim
- * wins" atomic across replicas without a transaction, and it is the one index
- * FerretDB 1.24's SQLite backend uses; a find on { userId, key } scanned the whole
- * collection there (29 ms at 2,000 records, 3.6 ms by _id).
+ * Records live in MongoDB beside the projects, not in Redis, whose LRU may evict them
+ * early. `_id` is "<userId>:<key>": its unique index makes the first claim win across
+ * replicas, and it is the one index FerretDB's SQLite backend uses.
  */
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
 

@@ -1,64 +1,18 @@
-import { Long, ObjectId, type Db, type Filter, type Sort as MongoSort } from 'mongodb';
+import { Long, ObjectId, type Db } from 'mongodb';
 import type { Bulkhead } from '../concurrency/bulkhead.js';
 import { retryWrite } from '../db/mongo-errors.js';
 import { timeLimit } from '../db/time-limit.js';
 import type { CursorPosition } from './cursor.js';
+import {
+  toProject,
+  withoutUndefined,
+  type ProjectChanges,
+  type ProjectDoc,
+  type ProjectFields,
+} from './documents.js';
+import { listConditions, positionOf, type ListFilter } from './list-conditions.js';
 import { fromCents } from './money.js';
 import { STATUSES, type Project, type ProjectStats, type Sort, type Status } from './schema.js';
-
-/** What the service hands the repository to store: rules already applied. */
-export interface ProjectFields {
-  name: string;
-  budgetCents: number;
-  currency: string;
-  status: Status;
-  location?: string;
-  startDate?: string;
-  endDate?: string;
-}
-
-export type OptionalField = 'location' | 'startDate' | 'endDate';
-
-export interface ProjectChanges {
-  set: Partial<ProjectFields>;
-  unset: OptionalField[];
-}
-
-export interface ListFilter {
-  status?: Status;
-  q?: string;
-  minCents?: number;
-  maxCents?: number;
-}
-
-interface ProjectDoc {
-  _id: ObjectId;
-  name: string;
-  /** Lower-cased name: the `name` sort is case-insensitive and uses an index on it. */
-  nameLower: string;
-  /** int64 cents, so MongoDB's $sum adds them exactly. */
-  budgetCents: Long | number;
-  currency: string;
-  status: Status;
-  location?: string;
-  startDate?: string;
-  endDate?: string;
-  createdAt: Date;
-  updatedAt: Date;
-  createdBy: string;
-  version: number;
-}
-
-const SORT_FIELDS: Record<
-  Sort,
-  { field: 'createdAt' | 'budgetCents' | 'nameLower'; direction: 1 | -1 }
-> = {
-  createdAt: { field: 'createdAt', direction: 1 },
-  '-createdAt': { field: 'createdAt', direction: -1 },
-  budget: { field: 'budgetCents', direction: 1 },
-  '-budget': { field: 'budgetCents', direction: -1 },
-  name: { field: 'nameLower', direction: 1 },
-};
 
 /** How much database work one call may cause. */
 export interface RepositoryLimits {
@@ -143,14 +97,11 @@ export function createProjectsRepository(db: Db, limits: RepositoryLimits = NO_L
 
     /** One page plus one extra item, which tells whether another page exists. */
     async list(filter: ListFilter, sort: Sort, limit: number, after?: CursorPosition) {
-      const { field, direction } = SORT_FIELDS[sort];
-      const conditions: Filter<ProjectDoc>[] = [toMongoFilter(filter)];
-      if (after) conditions.push(afterPosition(field, direction, after));
-      const mongoSort: MongoSort = { [field]: direction, _id: direction };
+      const conditions = listConditions(filter, sort, after);
       const docs = await scan(() =>
         collection
-          .find({ $and: conditions }, timed)
-          .sort(mongoSort)
+          .find(conditions.query, timed)
+          .sort(conditions.sort)
           .limit(limit + 1)
           .toArray(),
       );
@@ -196,64 +147,3 @@ export function createProjectsRepository(db: Db, limits: RepositoryLimits = NO_L
 }
 
 export type ProjectsRepository = ReturnType<typeof createProjectsRepository>;
-
-function toMongoFilter(filter: ListFilter): Filter<ProjectDoc> {
-  const query: Filter<ProjectDoc> = {};
-  if (filter.status !== undefined) query.status = filter.status;
-  if (filter.q !== undefined) query.name = { $regex: escapeRegex(filter.q), $options: 'i' };
-  if (filter.minCents !== undefined || filter.maxCents !== undefined) {
-    query.budgetCents = {
-      ...(filter.minCents !== undefined ? { $gte: filter.minCents } : {}),
-      ...(filter.maxCents !== undefined ? { $lte: filter.maxCents } : {}),
-    };
-  }
-  return query;
-}
-
-function afterPosition(
-  field: string,
-  direction: 1 | -1,
-  after: CursorPosition,
-): Filter<ProjectDoc> {
-  const op = direction === 1 ? '$gt' : '$lt';
-  const value = field === 'createdAt' ? new Date(after.value) : after.value;
-  const id = new ObjectId(after.id);
-  return { $or: [{ [field]: { [op]: value } }, { [field]: value, _id: { [op]: id } }] };
-}
-
-function positionOf(doc: ProjectDoc, sort: Sort): CursorPosition {
-  const { field } = SORT_FIELDS[sort];
-  const value =
-    field === 'createdAt'
-      ? doc.createdAt.getTime()
-      : field === 'nameLower'
-        ? doc.nameLower
-        : Number(doc.budgetCents);
-  return { sort, value, id: doc._id.toHexString() };
-}
-
-/** The user's text is matched literally: regex syntax in `q` has no meaning. */
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function withoutUndefined<T extends object>(fields: T): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as T;
-}
-
-function toProject(doc: ProjectDoc): Project {
-  return {
-    id: doc._id.toHexString(),
-    name: doc.name,
-    budget: fromCents(Number(doc.budgetCents)),
-    currency: doc.currency,
-    status: doc.status,
-    ...(doc.location !== undefined ? { location: doc.location } : {}),
-    ...(doc.startDate !== undefined ? { startDate: doc.startDate } : {}),
-    ...(doc.endDate !== undefined ? { endDate: doc.endDate } : {}),
-    createdAt: doc.createdAt.toISOString(),
-    updatedAt: doc.updatedAt.toISOString(),
-    createdBy: doc.createdBy,
-    version: doc.version,
-  };
-}

@@ -1,24 +1,34 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
-import { requireUser } from '../auth/require-user.js';
-import type { PublicUser } from '../auth/types.js';
+import type { Context, Middleware } from 'koa';
+import { currentUser, requireUser, type AuthService } from '../auth/index.js';
 import type { Read } from '../cache/read.js';
+import type { MongoReachability } from '../db/reachability.js';
+import { NotFoundError } from '../errors/app-errors.js';
 import { requireMongo } from '../http/require-mongo.js';
-import type { Deps } from '../deps.js';
-import { NotFoundError, ValidationError } from '../errors/app-errors.js';
 import { clientShare } from '../http/client-share.js';
 import { etagFor, noneMatch, versionFromIfMatch } from '../http/etag.js';
 import { jsonBody } from '../http/json-body.js';
+import { pathId } from '../http/path-id.js';
 import { validator } from '../http/validate.js';
 import { parseIdempotencyKey } from './idempotency-key.js';
 import type { ListQueries } from './list-queries.js';
 import { CreateProjectBody, PatchProjectBody, type Project } from './schema.js';
+import type { ProjectsService } from './service.js';
+
+/** What the project routes use of the composition root's dependencies. */
+export interface ProjectRoutesDeps {
+  projects: ProjectsService;
+  auth: AuthService;
+  limiters: { writes: Middleware };
+  mongo: MongoReachability;
+  config: { LIST_PER_CLIENT: number };
+}
 
 const parseCreate = validator(CreateProjectBody, 'body');
 const parsePatch = validator(PatchProjectBody, 'body');
 
 /** Thin HTTP layer over the projects service: parse, call, shape the response. */
-export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
+export function projectsRoutes(deps: ProjectRoutesDeps, lists: ListQueries): Router {
   const { projects, auth, limiters } = deps;
   const signedIn = requireUser(auth);
   // Writes check MongoDB first: with it gone, nothing else they wait on matters.
@@ -38,7 +48,7 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    const id = projectId(ctx);
+    const id = pathId(ctx);
     const read = await projects.getById(id);
     ctx.set('X-Cache', read.cache);
     if (!read.value) throw new NotFoundError(`No project ${id}`);
@@ -56,9 +66,9 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
     const input = parseCreate(ctx.request.body);
     let project: Project;
     if (key === undefined) {
-      project = await projects.create(input, user(ctx));
+      project = await projects.create(input, currentUser(ctx));
     } else {
-      const outcome = await projects.createOnce(input, user(ctx), key);
+      const outcome = await projects.createOnce(input, currentUser(ctx), key);
       project = outcome.project;
       if (outcome.replayed) ctx.set('Idempotent-Replayed', 'true');
     }
@@ -69,17 +79,17 @@ export function projectsRoutes(deps: Deps, lists: ListQueries): Router {
   });
 
   router.patch('/:id', database, signedIn, limiters.writes, jsonBody(), async (ctx) => {
-    const id = projectId(ctx);
+    const id = pathId(ctx);
     // A malformed body is a 400 whatever the precondition says: validate it first.
     const changes = parsePatch(ctx.request.body);
     const ifMatch = versionFromIfMatch(ctx.get('If-Match'));
-    const project = await projects.update(id, changes, user(ctx), ifMatch);
+    const project = await projects.update(id, changes, currentUser(ctx), ifMatch);
     ctx.set('ETag', etagFor(project.version));
     ctx.body = project;
   });
 
   router.delete('/:id', database, signedIn, limiters.writes, async (ctx) => {
-    await projects.remove(projectId(ctx), user(ctx));
+    await projects.remove(pathId(ctx), currentUser(ctx));
     ctx.status = 204;
   });
 
@@ -96,18 +106,4 @@ function sendRead(ctx: Context, read: Read<unknown>): void {
   } else {
     ctx.body = read.value;
   }
-}
-
-function projectId(ctx: Context): string {
-  const id = (ctx.params as Record<string, string | undefined>).id ?? '';
-  if (!/^[0-9a-f]{24}$/.test(id)) {
-    throw new ValidationError('path.id: must be 24 lowercase hex characters', [
-      { path: 'path.id', message: 'must be 24 lowercase hex characters' },
-    ]);
-  }
-  return id;
-}
-
-function user(ctx: Context): PublicUser {
-  return ctx.state.user as PublicUser;
 }

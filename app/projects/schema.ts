@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TNull, type TProperties, type TUnion } from '@sinclair/typebox';
 import {
   exampleCreate,
   examplePage,
@@ -48,16 +48,31 @@ const Location = Type.String({ maxLength: 200 });
 const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
 
+/**
+ * A project's fields as clients write them, one line each: the create and change
+ * bodies, the answer and the stored document (documents.ts) all derive from these.
+ */
+const REQUIRED_FIELDS = { name: Name, budget: Budget, currency: Currency, status: Status };
+/** Fields a project may lack; a change sets one to `null` to remove it. */
+const OPTIONAL_FIELDS = { location: Location, startDate: DateOnly, endDate: DateOnly };
+export type OptionalField = keyof typeof OPTIONAL_FIELDS;
+
+const optional = Type.Partial(Type.Object(OPTIONAL_FIELDS)).properties;
+// The answer states these as plain types: a project stored under looser rules (an
+// older limit, a currency this runtime dropped) still matches it.
+const STORED_AS = {
+  name: Type.String(),
+  budget: Type.Number({ minimum: 0 }),
+  currency: Type.String(),
+  location: Type.Optional(Type.String()),
+};
+
 export const ProjectSchema = Type.Object(
   {
     id: Id,
-    name: Type.String(),
-    budget: Type.Number({ minimum: 0 }),
-    currency: Type.String(),
-    status: Status,
-    location: Type.Optional(Type.String()),
-    startDate: Type.Optional(DateOnly),
-    endDate: Type.Optional(DateOnly),
+    ...REQUIRED_FIELDS,
+    ...optional,
+    ...STORED_AS,
     createdAt: Timestamp,
     updatedAt: Timestamp,
     createdBy: Type.String(),
@@ -72,15 +87,7 @@ export const ProjectSchema = Type.Object(
 export type Project = Static<typeof ProjectSchema>;
 
 export const CreateProjectBody = Type.Object(
-  {
-    name: Name,
-    budget: Budget,
-    currency: Type.Optional(NewCurrency),
-    status: Status,
-    location: Type.Optional(Location),
-    startDate: Type.Optional(DateOnly),
-    endDate: Type.Optional(DateOnly),
-  },
+  { ...REQUIRED_FIELDS, currency: Type.Optional(NewCurrency), ...optional },
   {
     additionalProperties: false,
     description: 'A new project; endDate, when given with startDate, is not before it',
@@ -101,15 +108,7 @@ export const IdempotencyKeyHeader = Type.String({
 
 /** Every field optional; `null` removes an optional field. */
 export const PatchProjectBody = Type.Object(
-  {
-    name: Type.Optional(Name),
-    budget: Type.Optional(Budget),
-    currency: Type.Optional(Currency),
-    status: Type.Optional(Status),
-    location: Type.Optional(Type.Union([Location, Type.Null()])),
-    startDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
-    endDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
-  },
+  Type.Partial(Type.Object({ ...REQUIRED_FIELDS, ...orNull(OPTIONAL_FIELDS) })).properties,
   {
     additionalProperties: false,
     minProperties: 1,
@@ -178,3 +177,11 @@ export const ProjectStatsSchema = Type.Object(
 export type ProjectStats = Static<typeof ProjectStatsSchema>;
 
 export const ProjectIdParam = Id;
+
+function orNull<T extends TProperties>(fields: T): { [K in keyof T]: TUnion<[T[K], TNull]> } {
+  const entries = Object.entries(fields).map(([name, schema]) => [
+    name,
+    Type.Union([schema, Type.Null()]),
+  ]);
+  return Object.fromEntries(entries) as { [K in keyof T]: TUnion<[T[K], TNull]> };
+}

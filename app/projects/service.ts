@@ -1,4 +1,4 @@
-import type { PublicUser } from '../auth/types.js';
+import type { PublicUser } from '../auth/index.js';
 import type { Read } from '../cache/read.js';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors/app-errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -6,7 +6,8 @@ import { checkDates, pick, toChanges, toFields } from './fields.js';
 import { isDuplicateKey, type IdempotencyStore } from './idempotency-store.js';
 import { fingerprintOf } from './idempotency-key.js';
 import { createIdempotentCreates, type CreateOutcome } from './idempotent-create.js';
-import type { ProjectFields, ProjectsRepository } from './repository.js';
+import type { ProjectFields } from './documents.js';
+import type { ProjectsRepository } from './repository.js';
 import type {
   CreateProjectInput,
   ListProjectsInput,
@@ -42,19 +43,18 @@ export async function listPage(
   repository: ProjectsRepository,
   query: ListProjectsInput,
 ): Promise<ProjectPage> {
-  const sort = query.sort ?? '-createdAt';
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort);
+  // Every query parameter not named here is a project field the page must match exactly.
+  const { sort = '-createdAt', cursor, limit = 20, q, minBudget, maxBudget, ...equal } = query;
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, sort);
   // Bounds are compared in cents; the epsilon absorbs x * 100 landing a hair off an
   // integer (0.07 * 100 = 7.000000000000001).
   const filter = {
-    ...(query.status !== undefined ? { status: query.status } : {}),
-    ...(query.q !== undefined ? { q: query.q } : {}),
-    ...(query.minBudget !== undefined ? { minCents: Math.ceil(query.minBudget * 100 - 1e-6) } : {}),
-    ...(query.maxBudget !== undefined
-      ? { maxCents: Math.floor(query.maxBudget * 100 + 1e-6) }
-      : {}),
+    equal,
+    ...(q !== undefined ? { q } : {}),
+    ...(minBudget !== undefined ? { minCents: Math.ceil(minBudget * 100 - 1e-6) } : {}),
+    ...(maxBudget !== undefined ? { maxCents: Math.floor(maxBudget * 100 + 1e-6) } : {}),
   };
-  const { items, last } = await repository.list(filter, sort, query.limit ?? 20, after);
+  const { items, last } = await repository.list(filter, sort, limit, after);
   return { items, nextCursor: last ? encodeCursor(last) : null };
 }
 

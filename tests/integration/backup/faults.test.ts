@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import { MongoClient, type Db } from 'mongodb';
 import sinon from 'sinon';
-import { removeStaleTemp } from '../../../app/backup/backup.js';
+import { removeStaleTemp } from '../../../app/backup/archive-dir.js';
 import { disk } from '../../../app/backup/disk.js';
 import { testServers } from '../../support/root-hooks.js';
 import { backupEnv, cli, filesIn, useBackupDir } from './support.js';

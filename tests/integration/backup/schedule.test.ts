@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { MongoClient, type Db } from 'mongodb';
 import sinon from 'sinon';
-import { listArchiveNames } from '../../../app/backup/archive.js';
+import { listArchiveNames } from '../../../app/backup/archive-dir.js';
 import { loadBackupConfig } from '../../../app/backup/config.js';
 import { disk } from '../../../app/backup/disk.js';
 import { startScheduler, type Scheduler } from '../../../app/backup/schedule.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { archiveName } from '../../../app/backup/archive.js';
+import { archiveName } from '../../../app/backup/archive-dir.js';
 import { padding, parseHeader, tarHeader } from '../../../app/backup/tar.js';
 
 describe('backup: tar headers and archive names', () => {

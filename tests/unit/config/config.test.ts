@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { loadConfig, redactUrl } from '../../../app/config/config.js';
+import { loadConfig } from '../../../app/config/config.js';
+import { redactUrl } from '../../../app/config/connection-urls.js';
 import { ConfigError } from '../../../app/config/secret-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'groundwork-config-'));
