@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { listAll, missing } from '../e2e/support/checks.js';
-import { Client, signUp, type Reply, type User } from '../e2e/support/client.js';
-import { waitFor } from '../e2e/support/swarm.js';
+import { Client, type Reply } from '../e2e/support/client.js';
+import { waitUntil } from '../support/wait-until.js';
 import { sharedCluster, type Cluster } from './support/cluster.js';
+import { signUp, type User } from '../support/sign-up.js';
 
 interface Seen {
   kind: 'cached' | 'uncached' | 'write';
@@ -78,7 +79,7 @@ describe('the cluster when the data node dies (make cluster)', function () {
     // Every replica must hold it in its own L1 (Redis goes with node 1): nginx spreads
     // reads round-robin, so a run of HITs covers all three.
     let hits = 0;
-    await waitFor('the seeded project cached on every replica', 30000, async () => {
+    await waitUntil('the seeded project cached on every replica', 30000, async () => {
       hits = (await client.call(cachedPath)).headers['x-cache'] === 'HIT' ? hits + 1 : 0;
       return hits >= 12 ? true : undefined;
     });
@@ -117,7 +118,7 @@ describe('the cluster when the data node dies (make cluster)', function () {
     const back = Date.now();
     await cluster.start(1);
     let n = 1000;
-    await waitFor('a write acknowledged again', 180000, async () => {
+    await waitUntil('a write acknowledged again', 180000, async () => {
       const reply = await create((n += 1));
       if (reply.status !== 201) return undefined;
       acked.set(n, (reply.body as { id: string }).id);
@@ -129,7 +130,7 @@ describe('the cluster when the data node dies (make cluster)', function () {
     cluster.via = 1;
     // Node 1's nginx starts again only once tasks.web resolves there
     // (stack/swarm/nginx-entrypoint.sh); until then its port resets connections.
-    await waitFor("node 1's nginx answers again", 120000, async () => {
+    await waitUntil("node 1's nginx answers again", 120000, async () => {
       const reply = await fetch(`${cluster.url}/version`);
       return reply.status === 200 ? true : undefined;
     });

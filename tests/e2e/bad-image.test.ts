@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
-import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
 
 /** An image FROM the running one whose command is `cmd`: built in seconds, no app build. */
 async function badImage(base: string, name: string, cmd: string[]): Promise<string> {
   const image = `groundwork:e2e-${name}`;
   const dockerfile = `FROM ${base}\nCMD ${JSON.stringify(cmd)}\n`;
-  await sh('bash', ['-c', `docker build -q -t ${image} - >/dev/null`], {}, dockerfile);
+  await sh('bash', ['-c', `docker build -q -t ${image} - >/dev/null`], { input: dockerfile });
   return image;
 }
 

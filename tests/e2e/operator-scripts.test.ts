@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { OFFLINE_ENV, sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { OFFLINE_ENV, sharedSwarm, type Swarm } from './support/swarm.js';
 
 /** The environment stack/swarm.sh gives up.sh and rollout.sh, with a base image that does not exist. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -15,7 +16,9 @@ const BROKEN_BUILD = {
 
 async function fails(script: string, swarm: Swarm): Promise<string> {
   try {
-    await sh('bash', [script, swarm.stack], { ...BROKEN_BUILD, HTTP_PORT: swarm.port });
+    await sh('bash', [script, swarm.stack], {
+      env: { ...BROKEN_BUILD, HTTP_PORT: swarm.port },
+    });
   } catch (err) {
     return (err as Error).message;
   }
@@ -68,7 +71,9 @@ describe('e2e swarm: operator commands that keep state', () => {
     // which secrets.test.ts signs in with.
     const [container] = await swarm.containers('web');
     const value = await swarm.exec(container!, ['cat', '/run/secrets/admin_password'], '0');
-    const rotated = (await sh('bash', ['secrets/rotate.sh', 'admin_password'], {}, value)).trim();
+    const rotated = (
+      await sh('bash', ['secrets/rotate.sh', 'admin_password'], { input: value })
+    ).trim();
     expect(rotated).to.match(/^admin_password_v[2-9]\d*$/);
     const checkout = await otherCheckout();
     try {
@@ -102,7 +107,7 @@ describe('e2e swarm: operator commands that keep state', () => {
       );
       expect(refused).to.include('the tests did not create it').and.include('E2E_REPLACE_STACK=1');
       const replaced = await sh('bash', ['stack/swarm/test-stack.sh', 'check', swarm.stack], {
-        E2E_REPLACE_STACK: '1',
+        env: { E2E_REPLACE_STACK: '1' },
       });
       expect(replaced).to.include('take over');
     } finally {

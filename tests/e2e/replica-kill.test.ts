@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing } from './support/checks.js';
 import { Load } from './support/load.js';
-import { docker, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { waitUntil } from '../support/wait-until.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
 
 describe('e2e swarm: a web task killed under load', () => {
   let swarm: Swarm;
@@ -26,7 +27,7 @@ describe('e2e swarm: a web task killed under load', () => {
     await sleep(3000);
     await docker('kill', before[0]!);
     const started = Date.now();
-    const replaced = await waitFor('a new web container, 3 running', 120000, async () => {
+    const replaced = await waitUntil('a new web container, 3 running', 120000, async () => {
       const now = await swarm.containers('web');
       return now.length === 3 && !now.includes(before[0]!) ? now : undefined;
     });

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
-import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
 
 describe('e2e swarm: rolling update (make swarm-rollout)', () => {
   let swarm: Swarm;

@@ -1,13 +1,8 @@
 import { expect } from 'chai';
-import {
-  ADMIN_PASSWORD,
-  resetData,
-  startTestApp,
-  type TestApp,
-} from '../../support/app-harness.js';
-import { call, expectProblem, signInAdmin, signUp } from '../../support/http.js';
+import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signInAdmin, signUp, ADMIN_PASSWORD, PASSWORD } from '../../support/sign-up.js';
 
-const PASSWORD = 'a long enough password';
 const NEW_PASSWORD = 'another long password';
 
 /** Sessions follow the account: every change counts on the other replica at once. */

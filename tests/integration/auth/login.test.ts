@@ -3,8 +3,9 @@ import {
   LOGIN_FAILURES_PER_USERNAME_IP,
   LOGIN_LOCKOUT_SECONDS,
 } from '../../../app/rate-limit/login-limiter.js';
-import { ADMIN_PASSWORD, resetData, useTestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
+import { ADMIN_PASSWORD } from '../../support/sign-up.js';
 
 const PASSWORD = 'a long enough password';
 

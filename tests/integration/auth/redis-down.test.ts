@@ -3,11 +3,11 @@ import type { Context } from 'koa';
 import { RateLimitedError } from '../../../app/errors/app-errors.js';
 import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
 import { redisReady } from '../../support/servers.js';
+import { signUp, PASSWORD } from '../../support/sign-up.js';
 
-const PASSWORD = 'a long enough password';
 const RECONNECT_WAIT_MS = 300;
 
 describe('auth: while the Redis server is down', () => {

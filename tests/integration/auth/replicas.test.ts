@@ -1,11 +1,7 @@
 import { expect } from 'chai';
-import {
-  ADMIN_PASSWORD,
-  resetData,
-  startTestApp,
-  type TestApp,
-} from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp, ADMIN_PASSWORD, PASSWORD } from '../../support/sign-up.js';
 
 describe('auth: two replicas sharing MongoDB and Redis', () => {
   let one: TestApp;
@@ -42,7 +38,7 @@ describe('auth: two replicas sharing MongoDB and Redis', () => {
     const alice = await signUp(one.url, 'alice');
     const reply = await call(two.url, '/auth/register', {
       method: 'POST',
-      json: { username: alice.username, password: 'a long enough password' },
+      json: { username: alice.username, password: PASSWORD },
     });
     expectProblem(reply, 409);
   });

@@ -10,20 +10,13 @@ import { disk } from '../../../app/backup/disk.js';
 import { startScheduler, type Scheduler } from '../../../app/backup/schedule.js';
 import { createSilentLogger } from '../../../app/logging/logger.js';
 import { testServers } from '../../support/root-hooks.js';
+import { waitUntil } from '../../support/wait-until.js';
 import { backupEnv, cli, filesIn, useBackupDir } from './support.js';
 
 async function metric(port: number, name: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 describe('backup: the schedule command', () => {
@@ -80,8 +73,11 @@ describe('backup: the schedule command', () => {
   it('when the newest archive is old, then a backup runs at once, the old ones are pruned to BACKUP_KEEP and /metrics describes the new one', async () => {
     scheduler = await start({ BACKUP_INTERVAL: '3600', BACKUP_KEEP: '2' });
     const port = scheduler.port;
-    await until(
+    await waitUntil(
+      'one successful run counted',
+      15000,
       async () => (await metric(port, 'groundwork_backup_runs_total{result="success"}')) === 1,
+      { everyMs: 50 },
     );
     const names = await listArchiveNames(backupDir());
     expect(names).to.have.length(2);
@@ -118,13 +114,19 @@ describe('backup: the schedule command', () => {
     });
     scheduler = await start({ BACKUP_INTERVAL: '1', BACKUP_KEEP: '10', BACKUP_BATCH_SIZE: '10' });
     const port = scheduler.port;
-    await until(
+    await waitUntil(
+      'one failed run counted',
+      15000,
       async () => (await metric(port, 'groundwork_backup_runs_total{result="failure"}')) === 1,
+      { everyMs: 50 },
     );
     expect(filesIn(backupDir()).filter((name) => !before.includes(name))).to.deep.equal([]);
     await ferretdb.start();
-    await until(
+    await waitUntil(
+      'one successful run counted',
+      15000,
       async () => (await metric(port, 'groundwork_backup_runs_total{result="success"}')) === 1,
+      { everyMs: 50 },
     );
     expect(await metric(port, 'groundwork_backup_runs_total{result="failure"}')).to.equal(1);
     const after = await listArchiveNames(backupDir());
@@ -177,16 +179,20 @@ describe('backup: after the data is lost', () => {
       const config = (interval: string) =>
         loadBackupConfig(backupEnv(backupDir(), { BACKUP_INTERVAL: interval }));
       scheduler = await startScheduler(lost, config('3600'), createSilentLogger(), 0);
-      await until(async () => (await listArchiveNames(backupDir())).length === 1);
+      const one = async () => (await listArchiveNames(backupDir())).length === 1;
+      await waitUntil('one archive written', 15000, one, { everyMs: 50 });
       await scheduler.stop();
       const [good] = await listArchiveNames(backupDir());
 
       await lost.dropCollection('projects');
       scheduler = await startScheduler(lost, config('1'), createSilentLogger(), 0);
       const { port } = scheduler;
-      await until(
+      await waitUntil(
+        'a failed run counted',
+        15000,
         async () =>
           ((await metric(port, 'groundwork_backup_runs_total{result="failure"}')) ?? 0) >= 1,
+        { everyMs: 50 },
       );
       expect(await listArchiveNames(backupDir())).to.deep.equal([good]);
       // `make backup` by hand is refused the same way.

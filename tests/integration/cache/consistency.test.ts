@@ -2,14 +2,8 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import {
-  createProject,
-  loadLoop,
-  signUpFrom,
-  startReplicas,
-  stopReplicas,
-  type Sample,
-} from './support.js';
+import { createProject, loadLoop, startReplicas, stopReplicas, type Sample } from './support.js';
+import { signUp } from '../../support/sign-up.js';
 
 // The promise: on the replica that handled a write, never an older version after its
 // response; on any replica, never an older version once this long has passed.
@@ -42,7 +36,7 @@ describe('cache: consistency across replicas under concurrent writes', function 
     const writers = await Promise.all(
       apps.map(async (app, home) => {
         const ip = `10.3.0.${home + 1}`;
-        const token = await signUpFrom(app.url, ip);
+        const token = (await signUp(app.url, 'cache', { forwardedFor: ip })).token;
         return { home, ip, token, id: await createProject(app.url, token, ip), acks: [] as Ack[] };
       }),
     );

@@ -6,7 +6,8 @@ import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { startRedisAs, type RoleRedis } from '../../support/servers.js';
-import { infoField, registerFrom, seedProjects, startReplicas, stopReplicas } from './support.js';
+import { infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
+import { signUp, PASSWORD } from '../../support/sign-up.js';
 
 const ADMIN: PublicUser = { id: 'test-admin', username: 'admin', role: 'admin' };
 // Small, so that ten times it is a few hundred list pages on a slow test machine.
@@ -49,8 +50,9 @@ describe('cache: a flood of anonymous reads through the cache Redis', function (
       'noeviction',
     ]);
     const users = [];
-    for (let i = 0; i < USERS; i += 1) users.push(await registerFrom(app.url, `10.7.0.${i + 1}`));
-    const victim = await registerFrom(app.url, '10.7.1.1');
+    for (let i = 0; i < USERS; i += 1)
+      users.push(await signUp(app.url, 'cache', { forwardedFor: `10.7.0.${i + 1}` }));
+    const victim = await signUp(app.url, 'cache', { forwardedFor: '10.7.1.1' });
     const lockout = await lockOut(app.url, victim.username, '10.7.1.2');
     const stateBefore = await infoField(state, 'used_memory');
 
@@ -63,10 +65,10 @@ describe('cache: a flood of anonymous reads through the cache Redis', function (
     );
     const victimLogin = await call(app.url, '/auth/login', {
       method: 'POST',
-      json: { username: victim.username, password: victim.password },
+      json: { username: victim.username, password: PASSWORD },
       headers: { 'x-forwarded-for': '10.7.1.2' },
     });
-    const fresh = await registerFrom(app.url, '10.7.2.1');
+    const fresh = await signUp(app.url, 'cache', { forwardedFor: '10.7.2.1' });
     const stateAfter = await infoField(state, 'used_memory');
     const evicted = await infoField(cache, 'evicted_keys');
     const cacheUsed = await infoField(cache, 'used_memory');

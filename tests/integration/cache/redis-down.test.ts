@@ -5,15 +5,9 @@ import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
-import {
-  createProject,
-  loadLoop,
-  signUpFrom,
-  startReplicas,
-  stopReplicas,
-  type Sample,
-} from './support.js';
+import { createProject, loadLoop, startReplicas, stopReplicas, type Sample } from './support.js';
 import { percentile } from '../../support/latency.js';
+import { signUp } from '../../support/sign-up.js';
 
 // CACHE_REDIS_TIMEOUT_MS (100) plus a generous margin for a MongoDB read on a loaded,
 // shared test machine: no request may wait anywhere near a Redis outage.
@@ -47,7 +41,7 @@ describe('cache: Redis failures', function () {
   });
   beforeEach(async () => {
     await resetData(apps[0]!.deps);
-    const token = await signUpFrom(apps[0]!.url, '10.5.0.1');
+    const token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: '10.5.0.1' })).token;
     ids = [];
     for (let i = 0; i < 6; i += 1) ids.push(await createProject(apps[0]!.url, token, '10.5.0.1'));
     for (const app of apps) for (const id of ids) await call(app.url, `/projects/${id}`);

@@ -4,7 +4,8 @@ import sinon from 'sinon';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { createProject, signUpFrom, startReplicas, stopReplicas } from './support.js';
+import { createProject, startReplicas, stopReplicas } from './support.js';
+import { signUp } from '../../support/sign-up.js';
 
 /**
  * Holds the next read of a project document after MongoDB has answered it and before
@@ -56,7 +57,7 @@ describe('cache: no stale set', function () {
   after(() => stopReplicas(apps));
   beforeEach(async () => {
     await resetData(apps[0]!.deps);
-    token = await signUpFrom(apps[0]!.url, ip);
+    token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: ip })).token;
   });
   afterEach(() => {
     sinon.restore();

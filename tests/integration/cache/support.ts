@@ -23,34 +23,6 @@ export async function stopReplicas(apps: TestApp[]): Promise<void> {
   await Promise.all(apps.map((app) => app.stop()));
 }
 
-let users = 0;
-
-/** A fresh member signed in from its own client address. */
-export async function signUpFrom(base: string, ip: string): Promise<string> {
-  return (await registerFrom(base, ip)).token;
-}
-
-/** signUpFrom, with the credentials it used. */
-export async function registerFrom(base: string, ip: string) {
-  users += 1;
-  const username = `cache_${process.pid}_${users}`;
-  const password = 'a long enough password';
-  const headers = { 'x-forwarded-for': ip };
-  const registered = await call(base, '/auth/register', {
-    method: 'POST',
-    json: { username, password },
-    headers,
-  });
-  expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
-  const login = await call(base, '/auth/login', {
-    method: 'POST',
-    json: { username, password },
-    headers,
-  });
-  expect(login.status).to.equal(200);
-  return { username, password, token: login.body.token as string };
-}
-
 export async function createProject(
   base: string,
   token: string,

@@ -3,7 +3,8 @@ import { Collection, FindCursor, MongoServerError } from 'mongodb';
 import sinon from 'sinon';
 import { MONGO_UNAVAILABLE_CODES } from '../../../app/db/mongo-errors.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
 
 /** What a server stepping down or shutting down answers, as the driver raises it. */
 function serverError(code: number, labels: string[] = []): MongoServerError {

@@ -1,12 +1,8 @@
 import { expect } from 'chai';
-import {
-  ADMIN_PASSWORD,
-  resetData,
-  startTestApp,
-  type TestApp,
-} from '../../support/app-harness.js';
-import { call, signUp } from '../../support/http.js';
+import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { call } from '../../support/http.js';
 import { capturingLogger } from '../../support/logs.js';
+import { signUp, ADMIN_PASSWORD } from '../../support/sign-up.js';
 
 describe('health, version, metrics, docs and logs', () => {
   let app: TestApp;

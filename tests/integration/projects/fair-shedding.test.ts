@@ -3,10 +3,10 @@ import { Client, clientIp } from '../../e2e/support/client.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
 import { startEdge, type Edge } from '../../support/edge.js';
 import { startFlood, type FloodResult } from '../../support/flood.js';
-import { signUp } from '../../support/http.js';
 import { describeLatency, percentile, timed } from '../../support/latency.js';
 import { pointTraffic } from '../../support/point-traffic.js';
 import { seedProjects } from '../../support/seed-projects.js';
+import { signUp } from '../../support/sign-up.js';
 
 const PROJECTS = 3000;
 // Under nginx's 20 r/s per address, so the edge lets every search through: what is

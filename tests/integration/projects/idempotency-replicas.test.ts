@@ -8,7 +8,8 @@ import {
 import { createIdempotentCreates } from '../../../app/projects/idempotent-create.js';
 import { createProjectsRepository } from '../../../app/projects/repository.js';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp, type Reply } from '../../support/http.js';
+import { call, expectProblem, type Reply } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
 
 const body = { name: 'Dam repair', budget: 500, status: 'planning' } as const;
 const fields = {

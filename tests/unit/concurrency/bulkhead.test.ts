@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asClient, createBulkhead } from '../../../app/concurrency/bulkhead.js';
 import { OverloadedError } from '../../../app/errors/app-errors.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 /** Work that runs until the test lets it go. */
 function held() {
@@ -101,15 +102,10 @@ describe('bulkhead', () => {
     runs.push(start('b', 'b2'));
     expect(bulkhead.load()).to.include({ running: 1, waiting: 4 });
     for (const name of ['a1', 'b1', 'a2', 'b2', 'a3']) {
-      await until(() => order.includes(name));
+      await waitUntil(`${name} started`, 200, () => order.includes(name), { everyMs: 1 });
       jobs.get(name)!.release();
     }
     await Promise.all(runs);
     expect(order).to.deep.equal(['a1', 'b1', 'a2', 'b2', 'a3']);
   });
 });
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i += 1) await sleep(1);
-  expect(check(), 'in time').to.equal(true);
-}
