@@ -6,6 +6,7 @@ import { sh } from '../support/commands.js';
 import { waitUntil } from '../support/wait-until.js';
 import { sharedCluster, type Cluster } from './support/cluster.js';
 import { signUp, type User } from '../support/sign-up.js';
+import { stopwatch } from '../support/latency.js';
 
 /**
  * The stack on 3 Swarm nodes (`make cluster`) under steady reads and writes: 4 users,
@@ -106,14 +107,14 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
         [1, 2, 3].filter((n) => n !== victim),
         async () => {
           await pause(5000);
-          const killed = Date.now();
+          const killed = stopwatch();
           await cluster.kill(victim);
           await waitUntil('web back to 3 running replicas', 90000, async () =>
             (await cluster.webRunning()) === 3 && !(await cluster.webByNode())[cluster.name(victim)]
               ? true
               : undefined,
           );
-          recoveredMs = Date.now() - killed;
+          recoveredMs = killed.ms();
           await pause(10000);
         },
       );

@@ -5,19 +5,20 @@ import { e2eUsers, missing } from './support/checks.js';
 import { Load } from './support/load.js';
 import { waitUntil } from '../support/wait-until.js';
 import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 /** docker kill of a service's only container; resolves once Swarm runs a new, healthy one. */
 async function killAndAwaitReplacement(swarm: Swarm, name: string): Promise<number> {
   const [victim] = await swarm.containers(name);
   await docker('kill', victim!);
-  const started = Date.now();
+  const started = stopwatch();
   await waitUntil(`a new healthy ${name} container`, 120000, async () => {
     const [id] = await swarm.containers(name);
     if (id === undefined || id === victim) return undefined;
     const health = await docker('inspect', '-f', '{{.State.Health.Status}}', id);
     return health.trim() === 'healthy' ? id : undefined;
   });
-  return (Date.now() - started) / 1000;
+  return started.seconds();
 }
 
 /** A well-formed project id that no project has: every read of it needs MongoDB. */
@@ -82,10 +83,10 @@ describe('e2e swarm: Redis and MongoDB containers killed', () => {
             ['uncached', () => client.call(`/projects/${unknownId(n)}`)],
             ['write', () => create(`mongo-kill ${n}`)],
           ] as [string, () => Promise<Reply>][]) {
-            const started = Date.now();
+            const started = stopwatch();
             const reply = await send();
             const cache = String(reply.headers['x-cache'] ?? '');
-            seen.push({ path, status: reply.status, cache, ms: Date.now() - started });
+            seen.push({ path, status: reply.status, cache, ms: Math.round(started.ms()) });
           }
           await sleep(250);
         }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { sh } from '../support/commands.js';
 import { OFFLINE_ENV, sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 /** The environment stack/swarm.sh gives up.sh and rollout.sh, with a base image that does not exist. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -78,10 +79,10 @@ describe('e2e swarm: operator commands that keep state', () => {
     const checkout = await otherCheckout();
     try {
       expect(existsSync(join(checkout, 'secrets/names.env')), 'names.env copied').to.equal(false);
-      const started = Date.now();
+      const started = stopwatch();
       const output = await swarm.makeUp({}, checkout);
       console.log(
-        `      make up from another checkout: ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `      make up from another checkout: ${started.seconds().toFixed(1)} s; ` +
           output
             .split('\n')
             .filter((line) => line.includes('secrets'))

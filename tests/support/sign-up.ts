@@ -28,29 +28,44 @@ export interface SignUpOptions {
   attempt?: (send: () => Promise<Sent>) => Promise<Sent>;
 }
 
+/** One of the sign-up's two requests, for `username` with PASSWORD. */
+function post(via: Via, path: string, username: string, options: SignUpOptions): Promise<Sent> {
+  const { forwardedFor, attempt = (send) => send() } = options;
+  const headers: Record<string, string> =
+    forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
+  const json = { username, password: PASSWORD };
+  return attempt(() =>
+    typeof via === 'string'
+      ? call(via, path, { method: 'POST', json, headers })
+      : via.call(path, { method: 'POST', json, headers }),
+  );
+}
+
+/** Registers `username` with PASSWORD (asserting the 201); its id. */
+export async function register(
+  via: Via,
+  username: string,
+  options: SignUpOptions = {},
+): Promise<string> {
+  const registered = await post(via, '/auth/register', username, options);
+  const why = `register ${username}: ${JSON.stringify(registered.body)}`;
+  expect(registered.status, why).to.equal(201);
+  return (registered.body as { id: string }).id;
+}
+
 let counter = 0;
 
 /** Registers a fresh member named `prefix`, this process and a count, and signs it in. */
 export async function signUp(
   via: Via,
   prefix = 'user',
-  { forwardedFor, attempt = (send) => send() }: SignUpOptions = {},
+  options: SignUpOptions = {},
 ): Promise<User> {
   counter += 1;
   const username = `${prefix}_${process.pid}_${counter}`.slice(0, 32);
-  const headers: Record<string, string> =
-    forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
-  const post = (path: string) => () => {
-    const options = { method: 'POST', json: { username, password: PASSWORD }, headers };
-    return typeof via === 'string' ? call(via, path, options) : via.call(path, options);
-  };
-  const registered = await attempt(post('/auth/register'));
-  expect(registered.status, `register ${username}: ${JSON.stringify(registered.body)}`).to.equal(
-    201,
-  );
-  const login = await attempt(post('/auth/login'));
+  const id = await register(via, username, options);
+  const login = await post(via, '/auth/login', username, options);
   expect(login.status, `login ${username}: ${JSON.stringify(login.body)}`).to.equal(200);
-  const { id } = registered.body as { id: string };
   return { username, token: (login.body as { token: string }).token, id };
 }
 

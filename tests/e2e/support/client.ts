@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stopwatch } from '../../support/latency.js';
 
 export interface Reply {
   status: number;
@@ -133,9 +134,9 @@ export function pacedOutcomes(
   durationMs: number,
   path = '/version',
 ): Promise<Outcome[]> {
-  const started = Date.now();
+  const started = stopwatch();
   return paced(rps, durationMs, async (): Promise<Outcome> => {
-    const at = Date.now() - started;
+    const at = Math.round(started.ms());
     try {
       return { at, status: (await client.call(path)).status };
     } catch (err) {

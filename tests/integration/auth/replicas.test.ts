@@ -1,18 +1,10 @@
 import { expect } from 'chai';
-import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signUp, ADMIN_PASSWORD, PASSWORD } from '../../support/sign-up.js';
 
 describe('auth: two replicas sharing MongoDB and Redis', () => {
-  let one: TestApp;
-  let two: TestApp;
-
-  before(async () => {
-    [one, two] = await Promise.all([startTestApp(), startTestApp()]);
-  });
-  after(async () => {
-    await Promise.all([one.stop(), two.stop()]);
-  });
+  const [one, two] = [useTestApp(), useTestApp()];
   beforeEach(async () => {
     await resetData(one.deps);
   });

@@ -19,6 +19,13 @@ async function metric(port: number, name: string): Promise<number | undefined> {
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
+/** Waits until /metrics' count of runs with `result` is `enough`. */
+function runsCounted(port: number, result: string, enough: (count: number) => boolean) {
+  const name = `groundwork_backup_runs_total{result="${result}"}`;
+  const counted = async () => enough((await metric(port, name)) ?? 0);
+  return waitUntil(`/metrics counts the ${result} runs`, 15000, counted, { everyMs: 50 });
+}
+
 describe('backup: the schedule command', () => {
   const backupDir = useBackupDir();
   let client: MongoClient;
@@ -73,12 +80,7 @@ describe('backup: the schedule command', () => {
   it('when the newest archive is old, then a backup runs at once, the old ones are pruned to BACKUP_KEEP and /metrics describes the new one', async () => {
     scheduler = await start({ BACKUP_INTERVAL: '3600', BACKUP_KEEP: '2' });
     const port = scheduler.port;
-    await waitUntil(
-      'one successful run counted',
-      15000,
-      async () => (await metric(port, 'groundwork_backup_runs_total{result="success"}')) === 1,
-      { everyMs: 50 },
-    );
+    await runsCounted(port, 'success', (n) => n === 1);
     const names = await listArchiveNames(backupDir());
     expect(names).to.have.length(2);
     expect(names[0]).to.equal('groundwork-20260301T120000Z-1.tar.gz');
@@ -114,20 +116,10 @@ describe('backup: the schedule command', () => {
     });
     scheduler = await start({ BACKUP_INTERVAL: '1', BACKUP_KEEP: '10', BACKUP_BATCH_SIZE: '10' });
     const port = scheduler.port;
-    await waitUntil(
-      'one failed run counted',
-      15000,
-      async () => (await metric(port, 'groundwork_backup_runs_total{result="failure"}')) === 1,
-      { everyMs: 50 },
-    );
+    await runsCounted(port, 'failure', (n) => n === 1);
     expect(filesIn(backupDir()).filter((name) => !before.includes(name))).to.deep.equal([]);
     await ferretdb.start();
-    await waitUntil(
-      'one successful run counted',
-      15000,
-      async () => (await metric(port, 'groundwork_backup_runs_total{result="success"}')) === 1,
-      { everyMs: 50 },
-    );
+    await runsCounted(port, 'success', (n) => n === 1);
     expect(await metric(port, 'groundwork_backup_runs_total{result="failure"}')).to.equal(1);
     const after = await listArchiveNames(backupDir());
     expect(after).to.have.length(before.length + 1);
@@ -187,13 +179,7 @@ describe('backup: after the data is lost', () => {
       await lost.dropCollection('projects');
       scheduler = await startScheduler(lost, config('1'), createSilentLogger(), 0);
       const { port } = scheduler;
-      await waitUntil(
-        'a failed run counted',
-        15000,
-        async () =>
-          ((await metric(port, 'groundwork_backup_runs_total{result="failure"}')) ?? 0) >= 1,
-        { everyMs: 50 },
-      );
+      await runsCounted(port, 'failure', (n) => n >= 1);
       expect(await listArchiveNames(backupDir())).to.deep.equal([good]);
       // `make backup` by hand is refused the same way.
       const url = new URL(testServers().mongoUrl);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resetData, type TestApp } from '../../support/app-harness.js';
+import { resetData } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { createProject, loadLoop, startReplicas, stopReplicas, type Sample } from './support.js';
+import { createProject, loadLoop, useReplicas, type Sample } from './support.js';
 import { signUp } from '../../support/sign-up.js';
 
 // The promise: on the replica that handled a write, never an older version after its
@@ -24,13 +24,11 @@ interface Stale {
 
 describe('cache: consistency across replicas under concurrent writes', function () {
   this.timeout(60000);
-  let apps: TestApp[] = [];
+  const apps = useReplicas(3);
 
   before(async () => {
-    apps = await startReplicas(3);
     await resetData(apps[0]!.deps);
   });
-  after(() => stopReplicas(apps));
 
   it(`when writers and readers run on every replica, then no read is older than the last acknowledged write by more than ${BOUND_MS} ms, and none at all on the writing replica`, async () => {
     const writers = await Promise.all(

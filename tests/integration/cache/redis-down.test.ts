@@ -6,7 +6,7 @@ import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
 import { createProject, loadLoop, startReplicas, stopReplicas, type Sample } from './support.js';
-import { percentile } from '../../support/latency.js';
+import { percentile, stopwatch } from '../../support/latency.js';
 import { signUp } from '../../support/sign-up.js';
 
 // CACHE_REDIS_TIMEOUT_MS (100) plus a generous margin for a MongoDB read on a loaded,
@@ -94,8 +94,8 @@ function underLoad(apps: TestApp[], ids: string[]) {
   const acks: Ack[] = [];
   return {
     async writeFor(ms: number) {
-      const until = Date.now() + ms;
-      for (let n = 0; Date.now() < until; n += 1) {
+      const writing = stopwatch();
+      for (let n = 0; writing.ms() < ms; n += 1) {
         const home = n % apps.length;
         const id = ids[n % ids.length]!;
         const project = await apps[home]!.deps.projects.update(id, { name: `write ${n}` }, ADMIN);

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import type { PublicUser } from '../../../app/auth/types.js';
 import type { ProjectsService } from '../../../app/projects/service.js';
-import { startTestApp, type TestApp } from '../../support/app-harness.js';
+import { startTestApp, useTestApp, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
+import { timed } from '../../support/latency.js';
 import { testServers } from '../../support/root-hooks.js';
 
 /**
@@ -17,6 +18,11 @@ export async function startReplicas(n: number, overrides: Record<string, string>
   for (let i = 0; i < n; i += 1)
     apps.push(await startTestApp({ TRUST_PROXY: 'true', ...overrides }));
   return apps;
+}
+
+/** startReplicas for the enclosing describe block: started before its tests, stopped after. */
+export function useReplicas(n: number, overrides: Record<string, string> = {}): TestApp[] {
+  return Array.from({ length: n }, () => useTestApp({ TRUST_PROXY: 'true', ...overrides }));
 }
 
 export async function stopReplicas(apps: TestApp[]): Promise<void> {
@@ -75,12 +81,12 @@ export async function timedGet(
 ): Promise<Sample> {
   const startedAt = performance.now();
   const headers = client === undefined ? {} : { 'x-forwarded-for': client };
-  const reply = await call(apps[app]!.url, path, { headers });
+  const { value: reply, ms } = await timed(() => call(apps[app]!.url, path, { headers }));
   return {
     app,
     path,
     startedAt,
-    ms: performance.now() - startedAt,
+    ms,
     status: reply.status,
     cache: reply.headers.get('x-cache'),
     body: reply.body,

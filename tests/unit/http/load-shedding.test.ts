@@ -9,6 +9,7 @@ import {
 } from '../../../app/http/load-shedding.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../../support/wait-until.js';
+import { stopwatch } from '../../support/latency.js';
 
 /** In-process waits: a try every 5 ms. */
 const OFTEN = { everyMs: 5 };
@@ -117,8 +118,8 @@ describe('load shedding', () => {
       await sleep(150); // the sampler's first tick only starts its clock
       let seen = 0;
       for (let turn = 0; turn < 20; turn += 1) {
-        const end = Date.now() + 50;
-        while (Date.now() < end); // a turn of busy work: nothing else runs
+        const busy = stopwatch();
+        while (busy.ms() < 50); // a turn of busy work: nothing else runs
         await new Promise((resolve) => setImmediate(resolve));
         seen = Math.max(seen, delay.ms());
       }
@@ -133,8 +134,8 @@ describe('load shedding', () => {
     const delay = sampleEventLoopDelay(100, 3);
     try {
       await sleep(450); // three quiet windows
-      const end = Date.now() + 300;
-      while (Date.now() < end); // one long stall
+      const stall = stopwatch();
+      while (stall.ms() < 300); // one long stall
       let seen = 0;
       for (let tick = 0; tick < 8; tick += 1) {
         await sleep(50);
