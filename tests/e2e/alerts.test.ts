@@ -3,6 +3,7 @@ import { AlertReceiver } from './support/alert-receiver.js';
 import { sh } from '../support/commands.js';
 import { waitUntil } from '../support/wait-until.js';
 import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { SCRAPE_JOBS } from '../stack/stack-file.js';
 
 // The stack redeployed with short intervals (stack/monitoring/render.sh), the way an
 // operator sets a receiver: ALERT_WEBHOOK_URL=... make swarm (or make up).
@@ -90,14 +91,7 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
     console.log(
       `      make monitor: ${JSON.stringify(urls)}; up targets: ${targets.length} (${[...jobs].sort().join(', ')})`,
     );
-    expect([...jobs].sort()).to.deep.equal([
-      'alertmanager',
-      'backup',
-      'nginx',
-      'node',
-      'prometheus',
-      'web',
-    ]);
+    expect([...jobs].sort()).to.deep.equal(SCRAPE_JOBS);
   });
 
   it('when Redis is scaled to 0, then RedisUnreachable reaches the webhook within its for plus two scrapes (and slack), and resolves once Redis is back', async function (this: Mocha.Context) {

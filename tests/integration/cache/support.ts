@@ -116,6 +116,22 @@ export function loadLoop(apps: TestApp[], workers: number, pick: () => string) {
 }
 
 /** A numeric field of Redis INFO (used_memory, evicted_keys, total_net_input_bytes...). */
+/** A read that saw a project older than a write acknowledged before the read began. */
+export interface Stale {
+  app: number;
+  /** Read on the replica that took the write. */
+  home: boolean;
+  ageMs: number;
+}
+
+/** No stale read on the replica that took the write, and none older than `boundMs` elsewhere. */
+export function expectFresh(stale: Stale[], boundMs: number): void {
+  const home = stale.filter((s) => s.home);
+  expect(home, 'stale reads on the writing replica').to.deep.equal([]);
+  const old = stale.filter((s) => s.ageMs > boundMs);
+  expect(old, `stale reads older than ${boundMs} ms`).to.deep.equal([]);
+}
+
 export async function infoField(redis: Redis, field: string): Promise<number> {
   const info = await redis.info();
   const line = info.split('\r\n').find((l) => l.startsWith(`${field}:`));
