@@ -22,7 +22,7 @@ interface Sent {
 export type Via = string | { call(path: string, options: RequestOptions): Promise<Sent> };
 
 export interface SignUpOptions {
-  /** The client address both requests claim through X-Forwarded-For (apps trust it in tests). */
+  /** The client address both requests claim in X-Forwarded-For (heeded with TRUST_PROXY). */
   forwardedFor?: string;
   /** Wraps each of the two requests (a retry after a refusal, say). */
   attempt?: (send: () => Promise<Sent>) => Promise<Sent>;
