@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { listAll, missing } from '../e2e/support/checks.js';
-import { Client, signUp, type Reply, type User } from '../e2e/support/client.js';
-import { waitFor } from '../e2e/support/swarm.js';
+import { Client, type Reply } from '../e2e/support/client.js';
+import { waitUntil } from '../support/wait-until.js';
 import { sharedCluster, type Cluster } from './support/cluster.js';
+import { signUp, type User } from '../support/sign-up.js';
+import { stopwatch } from '../support/latency.js';
 
 interface Seen {
   kind: 'cached' | 'uncached' | 'write';
@@ -46,19 +48,19 @@ describe('the cluster when the data node dies (make cluster)', function () {
     kind: Seen['kind'],
     send: () => Promise<Reply>,
   ): Promise<Seen & { reply?: Reply }> {
-    const started = Date.now();
+    const started = stopwatch();
     try {
       const reply = await send();
       const cache = reply.headers['x-cache'];
       return {
         kind,
         status: reply.status,
-        ms: Date.now() - started,
+        ms: Math.round(started.ms()),
         reply,
         ...(typeof cache === 'string' ? { cache } : {}),
       };
     } catch (err) {
-      return { kind, status: (err as Error).message, ms: Date.now() - started };
+      return { kind, status: (err as Error).message, ms: Math.round(started.ms()) };
     }
   }
 
@@ -78,7 +80,7 @@ describe('the cluster when the data node dies (make cluster)', function () {
     // Every replica must hold it in its own L1 (Redis goes with node 1): nginx spreads
     // reads round-robin, so a run of HITs covers all three.
     let hits = 0;
-    await waitFor('the seeded project cached on every replica', 30000, async () => {
+    await waitUntil('the seeded project cached on every replica', 30000, async () => {
       hits = (await client.call(cachedPath)).headers['x-cache'] === 'HIT' ? hits + 1 : 0;
       return hits >= 12 ? true : undefined;
     });
@@ -86,8 +88,8 @@ describe('the cluster when the data node dies (make cluster)', function () {
     const outage: (Seen & { n: number })[] = [];
     await cluster.kill(1);
     cluster.via = 2;
-    const killed = Date.now();
-    for (let n = 1; Date.now() - killed < 45000; n += 1) {
+    const killed = stopwatch();
+    for (let n = 1; killed.ms() < 45000; n += 1) {
       const round = await Promise.all([
         timed('cached', () => client.call(cachedPath)),
         timed('uncached', () => client.call(`/projects?limit=5&q=nothing${n}`)),
@@ -114,22 +116,22 @@ describe('the cluster when the data node dies (make cluster)', function () {
         .join(', ')}`,
     );
 
-    const back = Date.now();
+    const back = stopwatch();
     await cluster.start(1);
     let n = 1000;
-    await waitFor('a write acknowledged again', 180000, async () => {
+    await waitUntil('a write acknowledged again', 180000, async () => {
       const reply = await create((n += 1));
       if (reply.status !== 201) return undefined;
       acked.set(n, (reply.body as { id: string }).id);
       return true;
     });
     console.log(
-      `      writes acknowledged again ${((Date.now() - back) / 1000).toFixed(1)} s after node 1 started`,
+      `      writes acknowledged again ${back.seconds().toFixed(1)} s after node 1 started`,
     );
     cluster.via = 1;
     // Node 1's nginx starts again only once tasks.web resolves there
     // (stack/swarm/nginx-entrypoint.sh); until then its port resets connections.
-    await waitFor("node 1's nginx answers again", 120000, async () => {
+    await waitUntil("node 1's nginx answers again", 120000, async () => {
       const reply = await fetch(`${cluster.url}/version`);
       return reply.status === 200 ? true : undefined;
     });

@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { missing } from '../e2e/support/checks.js';
-import { Client, signUp, type User } from '../e2e/support/client.js';
+import { Client } from '../e2e/support/client.js';
 import { Load, type LoadResult } from '../e2e/support/load.js';
-import { sh, waitFor } from '../e2e/support/swarm.js';
+import { sh } from '../support/commands.js';
+import { waitUntil } from '../support/wait-until.js';
 import { sharedCluster, type Cluster } from './support/cluster.js';
+import { signUp, type User } from '../support/sign-up.js';
+import { stopwatch } from '../support/latency.js';
 
 /**
  * The stack on 3 Swarm nodes (`make cluster`) under steady reads and writes: 4 users,
@@ -75,7 +78,7 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     const result = await underLoad('drain', nginxOf(1, 3), async () => {
       await pause(5000);
       await cluster.setAvailability(2, 'drain');
-      await waitFor('web at 3 replicas, none on node 2', 120000, async () => {
+      await waitUntil('web at 3 replicas, none on node 2', 120000, async () => {
         const byNode = await cluster.webByNode();
         const total = Object.values(byNode).reduce((a, b) => a + b, 0);
         return total === 3 && !byNode[cluster.name(2)] ? true : undefined;
@@ -137,8 +140,7 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
           ]);
         }
         await sh('bash', ['stack/tls.sh', cert, key, cluster.stack], {
-          ...cluster.engine(),
-          NAMES: '127.0.0.1',
+          env: { ...cluster.engine(), NAMES: '127.0.0.1' },
         });
         await pause(5000);
       });
@@ -164,14 +166,14 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
         nginxOf(...[1, 2, 3].filter((n) => n !== victim)),
         async () => {
           await pause(5000);
-          const killed = Date.now();
+          const killed = stopwatch();
           await cluster.kill(victim);
-          await waitFor('web back to 3 running replicas', 90000, async () =>
+          await waitUntil('web back to 3 running replicas', 90000, async () =>
             (await cluster.webRunning()) === 3 && !(await cluster.webByNode())[cluster.name(victim)]
               ? true
               : undefined,
           );
-          recoveredMs = Date.now() - killed;
+          recoveredMs = killed.ms();
           await pause(10000);
         },
       );
@@ -209,7 +211,9 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     console.log(
       `      web per node once the node is back: ${JSON.stringify(await cluster.webByNode())}`,
     );
-    const output = await sh('make', ['--no-print-directory', '-s', 'rebalance'], cluster.engine());
+    const output = await sh('make', ['--no-print-directory', '-s', 'rebalance'], {
+      env: cluster.engine(),
+    });
     console.log(`      ${output.trim().split('\n').join('\n      ')}`);
     const byNode = await cluster.webByNode();
     expect(Object.keys(byNode).sort()).to.deep.equal([1, 2, 3].map((n) => cluster.name(n)));

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listAll } from '../e2e/support/checks.js';
-import { Client, PASSWORD, signUp, type User } from '../e2e/support/client.js';
-import { sh, waitFor } from '../e2e/support/swarm.js';
+import { Client } from '../e2e/support/client.js';
+import { sh } from '../support/commands.js';
+import { waitUntil } from '../support/wait-until.js';
 import { CLUSTER_BACKUP_INTERVAL, sharedCluster, type Cluster } from './support/cluster.js';
+import { PASSWORD, signUp, type User } from '../support/sign-up.js';
 
 const INTERVAL_S = CLUSTER_BACKUP_INTERVAL;
 
@@ -42,7 +44,7 @@ describe('the cluster when the data node is lost for good (make cluster, make re
 
   /** `make TARGET` against the cluster through node `via`'s engine. */
   function make(target: string): Promise<string> {
-    return sh('make', ['--no-print-directory', '-s', target], cluster.engine());
+    return sh('make', ['--no-print-directory', '-s', target], { env: cluster.engine() });
   }
 
   async function hostnameWithLabel(label: string): Promise<string> {
@@ -80,7 +82,7 @@ describe('the cluster when the data node is lost for good (make cluster, make re
       }
     })();
     const started = Date.now();
-    await waitFor('two scheduled archives taken while writing', 180000, async () => {
+    await waitUntil('two scheduled archives taken while writing', 180000, async () => {
       const times = (await make('backups'))
         .split('\n')
         .filter((line) => line.startsWith('groundwork-'))
@@ -100,13 +102,13 @@ describe('the cluster when the data node is lost for good (make cluster, make re
     // one (not the backup node, so the two roles stay apart).
     const target = [2, 3].map((n) => cluster.name(n)).find((name) => name !== backupHost)!;
     // Retried: the managers may still be electing a leader after losing node 1.
-    await waitFor('the data label moved', 60000, async () => {
+    await waitUntil('the data label moved', 60000, async () => {
       await cluster.docker(['node', 'update', '--label-rm', 'groundwork.data', cluster.name(1)]);
       await cluster.docker(['node', 'update', '--label-add', 'groundwork.data=true', target]);
       return true;
     });
     for (const service of ['mongo', 'redis', 'cache']) {
-      await waitFor(`${service} running on ${target}`, 300000, async () => {
+      await waitUntil(`${service} running on ${target}`, 300000, async () => {
         const out = await cluster.docker([
           'service',
           'ps',
@@ -131,7 +133,7 @@ describe('the cluster when the data node is lost for good (make cluster, make re
 
     // Sessions lived in the lost state Redis: the user signs in again, with the old password.
     let token = '';
-    await waitFor('the user signs in again', 180000, async () => {
+    await waitUntil('the user signs in again', 180000, async () => {
       const login = await client.call('/auth/login', {
         method: 'POST',
         json: { username: user.username, password: PASSWORD },

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { AgentJob, HoldResult, PacedResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
-import { docker, sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
 
 const HELD = 2000;
 /** nginx's client_header_timeout and its limit_conn on requests with a body (nginx/nginx.conf.template). */

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { AlertReceiver } from './support/alert-receiver.js';
-import { docker, sh, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { waitUntil } from '../support/wait-until.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { SCRAPE_JOBS } from '../stack/stack-file.js';
 
 // The stack redeployed with short intervals (stack/monitoring/render.sh), the way an
 // operator sets a receiver: ALERT_WEBHOOK_URL=... make swarm (or make up).
@@ -55,19 +58,24 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
     swarm = await sharedSwarm();
     await receiver.start();
     await sh('bash', ['stack/swarm.sh', 'up', swarm.stack], {
-      ...FAST,
-      ALERT_WEBHOOK_URL: receiver.url,
+      env: { ...FAST, ALERT_WEBHOOK_URL: receiver.url },
     });
     // The new configuration is loaded and every replica is an `up` target again.
-    prometheus = await waitFor('Prometheus scrapes 3 web replicas every 2 s', 120000, async () => {
-      const url = (await monitorUrls(swarm)).prometheus!;
-      const res = await fetch(`${url}/api/v1/status/config`, { signal: AbortSignal.timeout(5000) });
-      const { data } = (await res.json()) as { data: { yaml: string } };
-      const up = await query(url, 'up{job="web"} == 1');
-      return data.yaml.includes(`scrape_interval: ${SCRAPE_S}s`) && up.length === 3
-        ? url
-        : undefined;
-    });
+    prometheus = await waitUntil(
+      'Prometheus scrapes 3 web replicas every 2 s',
+      120000,
+      async () => {
+        const url = (await monitorUrls(swarm)).prometheus!;
+        const res = await fetch(`${url}/api/v1/status/config`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        const { data } = (await res.json()) as { data: { yaml: string } };
+        const up = await query(url, 'up{job="web"} == 1');
+        return data.yaml.includes(`scrape_interval: ${SCRAPE_S}s`) && up.length === 3
+          ? url
+          : undefined;
+      },
+    );
   });
   after(async () => {
     await receiver.close();
@@ -83,20 +91,13 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
     console.log(
       `      make monitor: ${JSON.stringify(urls)}; up targets: ${targets.length} (${[...jobs].sort().join(', ')})`,
     );
-    expect([...jobs].sort()).to.deep.equal([
-      'alertmanager',
-      'backup',
-      'nginx',
-      'node',
-      'prometheus',
-      'web',
-    ]);
+    expect([...jobs].sort()).to.deep.equal(SCRAPE_JOBS);
   });
 
   it('when Redis is scaled to 0, then RedisUnreachable reaches the webhook within its for plus two scrapes (and slack), and resolves once Redis is back', async function (this: Mocha.Context) {
     this.timeout(600000);
     await docker('service', 'scale', '-d', `${swarm.service('redis')}=0`);
-    const gone = await waitFor('no Redis container running', 60000, async () =>
+    const gone = await waitUntil('no Redis container running', 60000, async () =>
       (await swarm.containers('redis')).length === 0 ? Date.now() : undefined,
     );
     let back: number;
@@ -120,7 +121,7 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
     this.timeout(600000);
     // WebReplicaDown's yardstick is the most replicas seen in the last hour: a scale-down
     // earlier in the run would keep it active (this file runs before scale.test.ts).
-    await waitFor('WebReplicaDown not active before the kill', 120000, async () =>
+    await waitUntil('WebReplicaDown not active before the kill', 120000, async () =>
       (await query(prometheus, 'ALERTS{alertname="WebReplicaDown"}')).length === 0
         ? true
         : undefined,
@@ -156,7 +157,7 @@ describe('e2e swarm: alerts fire and resolve end to end', () => {
     this.timeout(600000);
     await swarm.makeUp();
     const alertmanager = (await monitorUrls(swarm)).alertmanager!;
-    const config = await waitFor(
+    const config = await waitUntil(
       'Alertmanager answers with its configuration',
       120000,
       async () => {

@@ -4,8 +4,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers } from './support/checks.js';
-import { Client, clientIp, PASSWORD, type User } from './support/client.js';
-import { docker, E2E_BACKUP_INTERVAL, sh, sharedSwarm, waitFor, Swarm } from './support/swarm.js';
+import { Client, clientIp } from './support/client.js';
+import { sh } from '../support/commands.js';
+import { waitUntil } from '../support/wait-until.js';
+import { docker, E2E_BACKUP_INTERVAL, sharedSwarm, Swarm } from './support/swarm.js';
+import { PASSWORD, type User } from '../support/sign-up.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -96,10 +99,14 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     );
     expect(env).to.include(`BACKUP_INTERVAL=${E2E_BACKUP_INTERVAL}`);
     const before = await archives();
-    const scheduled = await waitFor('a scheduled archive newer than the last', 150000, async () => {
-      const now = await archives();
-      return now.length > 0 && now.at(-1) !== before.at(-1) ? now.at(-1) : undefined;
-    });
+    const scheduled = await waitUntil(
+      'a scheduled archive newer than the last',
+      150000,
+      async () => {
+        const now = await archives();
+        return now.length > 0 && now.at(-1) !== before.at(-1) ? now.at(-1) : undefined;
+      },
+    );
     console.log(`      scheduled archive: ${scheduled}`);
 
     const out = await make('backup');
@@ -132,7 +139,7 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     await docker('volume', 'rm', `${swarm.stack}_mongo_data`, `${swarm.stack}_mongo_config`);
     await docker('service', 'scale', '--detach=false', `${swarm.service('mongo')}=1`);
     await swarm.converged('mongo');
-    await waitFor('MongoDB answers again, empty', 120000, async () => {
+    await waitUntil('MongoDB answers again, empty', 120000, async () => {
       const reply = await client.call(`/projects?q=${tag}&limit=1`);
       return reply.status === 200 && (reply.body as { items: unknown[] }).items.length === 0
         ? true
@@ -143,7 +150,7 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     console.log(`      ${out.trim().split('\n').join('\n      ')}`);
     expect(out).to.match(/restored groundwork-\S+\.tar\.gz/);
     for (const [id, snapshot] of saved) {
-      const now = await waitFor(`project ${id} back`, 30000, async () => {
+      const now = await waitUntil(`project ${id} back`, 30000, async () => {
         const reply = await read(id);
         return reply.status === 200 ? reply : undefined;
       });
@@ -193,7 +200,7 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
     const out = await make('restore', { FILE: copied, FORCE: '1' });
     expect(out).to.match(/restored /);
     // Every read, on whichever replica nginx picks, is the archive's within seconds.
-    await waitFor('every replica serves the archive’s project', 30000, async () => {
+    await waitUntil('every replica serves the archive’s project', 30000, async () => {
       for (let i = 0; i < 6; i += 1) {
         const now = await read(id);
         if (now.body !== snapshot.body || now.etag !== snapshot.etag) return undefined;

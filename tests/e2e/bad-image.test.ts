@@ -2,13 +2,15 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
-import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 /** An image FROM the running one whose command is `cmd`: built in seconds, no app build. */
 async function badImage(base: string, name: string, cmd: string[]): Promise<string> {
   const image = `groundwork:e2e-${name}`;
   const dockerfile = `FROM ${base}\nCMD ${JSON.stringify(cmd)}\n`;
-  await sh('bash', ['-c', `docker build -q -t ${image} - >/dev/null`], {}, dockerfile);
+  await sh('bash', ['-c', `docker build -q -t ${image} - >/dev/null`], { input: dockerfile });
   return image;
 }
 
@@ -48,9 +50,9 @@ describe('e2e swarm: a bad image rolls itself back', () => {
       const image = await badImage(running, bad.name, bad.cmd);
       load.start(500000);
       await sleep(2000);
-      const started = Date.now();
+      const started = stopwatch();
       const rollout = await swarm.rolloutImage(image);
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      const seconds = started.seconds().toFixed(0);
       await sleep(2000);
       const result = await load.stop();
       console.log(`      ${bad.name}: rolled back in ${seconds} s; ${load.summary()}`);

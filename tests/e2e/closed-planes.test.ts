@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { docker, sh, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { waitUntil } from '../support/wait-until.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
 
 // Run inside a web task with the image's Node: GETs (or POSTs) each URL once and prints,
 // per URL, "status NNN" or "error CODE". The same probe must reach what web should
@@ -86,7 +88,7 @@ describe('e2e swarm: a web task cannot reach the monitoring plane', function () 
     expect(prometheus, monitor).to.match(/^http:/);
     const { running } = await swarm.replicas('web');
     // The targets as scraped now (not `up` series, which outlive a restart for 5 minutes).
-    const up = await waitFor('every target up', 120000, async () => {
+    const up = await waitUntil('every target up', 120000, async () => {
       const res = await fetch(`${prometheus}/api/v1/targets?state=active`, {
         signal: AbortSignal.timeout(5000),
       });

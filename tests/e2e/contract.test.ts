@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { Client, PASSWORD } from './support/client.js';
+import { Client } from './support/client.js';
 import { e2eUsers } from './support/checks.js';
 import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { PASSWORD } from '../support/sign-up.js';
 
 describe('e2e swarm: the contract through nginx', () => {
   let swarm: Swarm;

@@ -3,20 +3,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type Reply } from './support/client.js';
 import { e2eUsers, missing } from './support/checks.js';
 import { Load } from './support/load.js';
-import { docker, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { waitUntil } from '../support/wait-until.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 /** docker kill of a service's only container; resolves once Swarm runs a new, healthy one. */
 async function killAndAwaitReplacement(swarm: Swarm, name: string): Promise<number> {
   const [victim] = await swarm.containers(name);
   await docker('kill', victim!);
-  const started = Date.now();
-  await waitFor(`a new healthy ${name} container`, 120000, async () => {
+  const started = stopwatch();
+  await waitUntil(`a new healthy ${name} container`, 120000, async () => {
     const [id] = await swarm.containers(name);
     if (id === undefined || id === victim) return undefined;
     const health = await docker('inspect', '-f', '{{.State.Health.Status}}', id);
     return health.trim() === 'healthy' ? id : undefined;
   });
-  return (Date.now() - started) / 1000;
+  return started.seconds();
 }
 
 /** A well-formed project id that no project has: every read of it needs MongoDB. */
@@ -81,17 +83,17 @@ describe('e2e swarm: Redis and MongoDB containers killed', () => {
             ['uncached', () => client.call(`/projects/${unknownId(n)}`)],
             ['write', () => create(`mongo-kill ${n}`)],
           ] as [string, () => Promise<Reply>][]) {
-            const started = Date.now();
+            const started = stopwatch();
             const reply = await send();
             const cache = String(reply.headers['x-cache'] ?? '');
-            seen.push({ path, status: reply.status, cache, ms: Date.now() - started });
+            seen.push({ path, status: reply.status, cache, ms: Math.round(started.ms()) });
           }
           await sleep(250);
         }
       })();
       const seconds = await killAndAwaitReplacement(swarm, 'mongo');
       // Recovery without restarts: a write is acknowledged again within 60 s.
-      const recovered = await waitFor('a write acknowledged again', 60000, async () => {
+      const recovered = await waitUntil('a write acknowledged again', 60000, async () => {
         const reply = await create('mongo-kill after');
         return reply.status === 201 ? (reply.body as { id: string }).id : undefined;
       });

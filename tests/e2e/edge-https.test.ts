@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { launchChromium } from './support/browser.js';
 import { Client, pacedOutcomes, REFUSED_OR_RESET } from './support/client.js';
 import { e2eUsers } from './support/checks.js';
-import { docker, sh, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { waitUntil } from '../support/wait-until.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
 import { fingerprint, handshake, spkiHash, TestCa, type Pair } from './support/tls.js';
+import { stopwatch } from '../support/latency.js';
 
 /** One HTTP/2 request on `session`: status, headers and the body as text. */
 function h2get(
@@ -199,9 +202,9 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
         pacedOutcomes(client, 15, 40000),
         (async () => {
           await new Promise((done) => setTimeout(done, 3000));
-          const t0 = Date.now();
+          const t0 = stopwatch();
           const made = await makeTls(next);
-          tookMs = Date.now() - t0;
+          tookMs = t0.ms();
           return made;
         })(),
       ]);
@@ -283,7 +286,7 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
     const suffix = swarm.httpsPort === '443' ? '' : `:${swarm.httpsPort}`;
     try {
       await swarm.redeploy({ EDGE_HTTPS_ONLY: 'true' });
-      const redirected = await waitFor('plain HTTP redirects', 120000, async () => {
+      const redirected = await waitUntil('plain HTTP redirects', 120000, async () => {
         const reply = await plain.call('/projects?limit=5');
         return reply.status === 308 ? reply : undefined;
       });
@@ -299,7 +302,7 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
       await swarm.redeploy({ EDGE_HTTPS_ONLY: 'false' });
     }
     try {
-      const served = await waitFor('plain HTTP serves again', 120000, async () => {
+      const served = await waitUntil('plain HTTP serves again', 120000, async () => {
         const reply = await plain.call('/version');
         return reply.status === 200 ? reply : undefined;
       });

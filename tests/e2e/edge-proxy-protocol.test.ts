@@ -3,7 +3,8 @@ import { clientIps, count, expectEdge429, logEntries, sendPaced } from './suppor
 import { startBalancer } from './support/haproxy.js';
 import type { RawResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
-import { sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { waitUntil } from '../support/wait-until.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
 
 /** One raw request from `host`: the status line's code, or 0 if none came back. */
 async function raw(host: TestHost, url: string, payload: string, tls = false): Promise<number> {
@@ -32,7 +33,7 @@ describe('e2e swarm: behind a layer-4 balancer (HAProxy, PROXY protocol)', () =>
     // nginx believes PROXY headers from the balancer's address only.
     await swarm.redeploy({ EDGE_PROXY_FROM: balancer.ip });
     edge = await startBalancer(balancer, BRIDGE_IP, { http: swarm.port, https: swarm.httpsPort });
-    await waitFor('nginx takes the PROXY protocol from the balancer', 120000, async () => {
+    await waitUntil('nginx takes the PROXY protocol from the balancer', 120000, async () => {
       const status = await raw(clients[0]!, `http://${balancer.ip}:80`, get(`ready-${run}`));
       return status === 200 ? true : undefined;
     });
@@ -43,7 +44,7 @@ describe('e2e swarm: behind a layer-4 balancer (HAProxy, PROXY protocol)', () =>
     edge?.stop();
     // The rest of the suite talks to nginx directly again.
     await swarm.redeploy({ EDGE_PROXY_FROM: '' });
-    await waitFor('nginx serves plain clients again', 120000, async () => {
+    await waitUntil('nginx serves plain clients again', 120000, async () => {
       const reply = await fetch(`${swarm.url}/version`).catch(() => undefined);
       return reply?.status === 200 ? true : undefined;
     });
@@ -70,7 +71,7 @@ describe('e2e swarm: behind a layer-4 balancer (HAProxy, PROXY protocol)', () =>
     expect(count(slow.replies, 200)).to.equal(slow.replies.length);
     expect(count(slower.replies, 200)).to.equal(slower.replies.length);
 
-    const seen = await waitFor('each client in nginx and web logs', 30000, async () => {
+    const seen = await waitUntil('each client in nginx and web logs', 30000, async () => {
       const edge = await clientIps(swarm, since);
       const web = new Map<string, number>();
       for (const entry of await logEntries(swarm, 'web', 'request', since)) {
@@ -119,7 +120,7 @@ describe('e2e swarm: behind a layer-4 balancer (HAProxy, PROXY protocol)', () =>
       await raw(host, `https://${balancer.ip}:443`, get(ids.forwardedTls, xff), true),
     ).to.equal(200);
 
-    const byId = await waitFor('the spoofing requests in nginx and web logs', 30000, async () => {
+    const byId = await waitUntil('the spoofing requests in nginx and web logs', 30000, async () => {
       const edge = await logEntries(swarm, 'nginx', 'edge request', since);
       const web = await logEntries(swarm, 'web', 'request', since);
       const find = (entries: Record<string, unknown>[], id: string) =>

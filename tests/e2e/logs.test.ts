@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Client } from './support/client.js';
-import { sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { waitUntil } from '../support/wait-until.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
 
 describe('e2e swarm: docker service logs', () => {
   let swarm: Swarm;
@@ -27,7 +28,7 @@ describe('e2e swarm: docker service logs', () => {
     const id = String(reply.headers['x-request-id']);
     expect(id).to.match(/^[A-Za-z0-9._:-]{8,128}$/);
     const line = (service: string) =>
-      waitFor(`${service} logs a line with requestId ${id}`, 30000, async () => {
+      waitUntil(`${service} logs a line with requestId ${id}`, 30000, async () => {
         const logs = await swarm.logs(service, '5m');
         return logs.split('\n').find((l) => l.includes(`"requestId":"${id}"`));
       });

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { OFFLINE_ENV, sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { OFFLINE_ENV, sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 /** The environment stack/swarm.sh gives up.sh and rollout.sh, with a base image that does not exist. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -15,7 +17,9 @@ const BROKEN_BUILD = {
 
 async function fails(script: string, swarm: Swarm): Promise<string> {
   try {
-    await sh('bash', [script, swarm.stack], { ...BROKEN_BUILD, HTTP_PORT: swarm.port });
+    await sh('bash', [script, swarm.stack], {
+      env: { ...BROKEN_BUILD, HTTP_PORT: swarm.port },
+    });
   } catch (err) {
     return (err as Error).message;
   }
@@ -68,15 +72,17 @@ describe('e2e swarm: operator commands that keep state', () => {
     // which secrets.test.ts signs in with.
     const [container] = await swarm.containers('web');
     const value = await swarm.exec(container!, ['cat', '/run/secrets/admin_password'], '0');
-    const rotated = (await sh('bash', ['secrets/rotate.sh', 'admin_password'], {}, value)).trim();
+    const rotated = (
+      await sh('bash', ['secrets/rotate.sh', 'admin_password'], { input: value })
+    ).trim();
     expect(rotated).to.match(/^admin_password_v[2-9]\d*$/);
     const checkout = await otherCheckout();
     try {
       expect(existsSync(join(checkout, 'secrets/names.env')), 'names.env copied').to.equal(false);
-      const started = Date.now();
+      const started = stopwatch();
       const output = await swarm.makeUp({}, checkout);
       console.log(
-        `      make up from another checkout: ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `      make up from another checkout: ${started.seconds().toFixed(1)} s; ` +
           output
             .split('\n')
             .filter((line) => line.includes('secrets'))
@@ -102,7 +108,7 @@ describe('e2e swarm: operator commands that keep state', () => {
       );
       expect(refused).to.include('the tests did not create it').and.include('E2E_REPLACE_STACK=1');
       const replaced = await sh('bash', ['stack/swarm/test-stack.sh', 'check', swarm.stack], {
-        E2E_REPLACE_STACK: '1',
+        env: { E2E_REPLACE_STACK: '1' },
       });
       expect(replaced).to.include('take over');
     } finally {

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { clientIps, count, expectEdge429, sendPaced } from './support/edge.js';
 import type { PacedResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, type TestHost } from './support/netns.js';
-import { sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { waitUntil } from '../support/wait-until.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
 
 describe('e2e: nginx rate limit, 20 r/s per client address, through the host-mode port', () => {
   let swarm: Swarm;
@@ -53,7 +54,7 @@ describe('e2e: nginx rate limit, 20 r/s per client address, through the host-mod
     const since = new Date(Date.now() - 1000).toISOString();
     await Promise.all(hosts.map((host) => send(host, 5, 1000)));
     // nginx writes its access log to stdout; the engine may take a moment to show it.
-    const seen = await waitFor('five access-log lines per test address', 20000, async () => {
+    const seen = await waitUntil('five access-log lines per test address', 20000, async () => {
       const counts = await clientIps(swarm, since);
       return hosts.every((h) => (counts.get(h.ip) ?? 0) >= 5) ? counts : undefined;
     });

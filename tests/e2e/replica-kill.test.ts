@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing } from './support/checks.js';
 import { Load } from './support/load.js';
-import { docker, sharedSwarm, waitFor, type Swarm } from './support/swarm.js';
+import { waitUntil } from '../support/wait-until.js';
+import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 describe('e2e swarm: a web task killed under load', () => {
   let swarm: Swarm;
@@ -25,12 +27,12 @@ describe('e2e swarm: a web task killed under load', () => {
     load.start();
     await sleep(3000);
     await docker('kill', before[0]!);
-    const started = Date.now();
-    const replaced = await waitFor('a new web container, 3 running', 120000, async () => {
+    const started = stopwatch();
+    const replaced = await waitUntil('a new web container, 3 running', 120000, async () => {
       const now = await swarm.containers('web');
       return now.length === 3 && !now.includes(before[0]!) ? now : undefined;
     });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const seconds = started.seconds().toFixed(1);
     await sleep(5000);
     const result = await load.stop();
     console.log(`      docker kill: replaced in ${seconds} s; ${load.summary()}`);

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
-import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 describe('e2e swarm: rolling update (make swarm-rollout)', () => {
   let swarm: Swarm;
@@ -25,9 +27,9 @@ describe('e2e swarm: rolling update (make swarm-rollout)', () => {
     original = await replicaVersions(swarm);
     load.start(500000);
     await sleep(3000);
-    const started = Date.now();
+    const started = stopwatch();
     const rollout = await swarm.rollout(version);
-    const seconds = ((Date.now() - started) / 1000).toFixed(0);
+    const seconds = started.seconds().toFixed(0);
     await sleep(3000);
     const result = await load.stop();
     console.log(`      rollout in ${seconds} s (image build included): ${load.summary()}`);
@@ -52,10 +54,10 @@ describe('e2e swarm: rolling update (make swarm-rollout)', () => {
       await again.prepare();
       again.start(500000);
       await sleep(2000);
-      const started = Date.now();
+      const started = stopwatch();
       await sh('make', ['rollback']);
       await swarm.converged('web');
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      const seconds = started.seconds().toFixed(0);
       await sleep(2000);
       const result = await again.stop();
       console.log(`      make rollback in ${seconds} s: ${again.summary()}`);

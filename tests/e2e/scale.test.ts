@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers } from './support/checks.js';
 import { Load } from './support/load.js';
-import { sh, sharedSwarm, type Swarm } from './support/swarm.js';
+import { sh } from '../support/commands.js';
+import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { stopwatch } from '../support/latency.js';
 
 describe('e2e swarm: make scale', () => {
   let swarm: Swarm;
@@ -44,9 +46,9 @@ describe('e2e swarm: make scale', () => {
     await swarm.converged('web');
     try {
       for (const run of ['first', 'second']) {
-        const started = Date.now();
+        const started = stopwatch();
         const output = await swarm.makeUp();
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const seconds = started.seconds().toFixed(1);
         console.log(`      make up (${run}) after make scale N=5: ${seconds} s`);
         expect(await swarm.replicas('web'), run).to.deep.equal({ running: 5, desired: 5 });
         expect(await swarm.image('web'), run).to.equal(image);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT, readStack, service } from './stack-file.js';
+import { ROOT, readStack, SCRAPE_JOBS, service } from './stack-file.js';
 
 interface Rule {
   alert?: string;
@@ -54,14 +54,7 @@ describe('monitoring (stack/monitoring)', () => {
       scrape_configs: ScrapeConfig[];
     };
     const jobs = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, c]));
-    expect(Object.keys(jobs).sort()).to.deep.equal([
-      'alertmanager',
-      'backup',
-      'nginx',
-      'node',
-      'prometheus',
-      'web',
-    ]);
+    expect(Object.keys(jobs).sort()).to.deep.equal(SCRAPE_JOBS);
     expect(jobs.web?.dns_sd_configs).to.deep.include({
       names: ['tasks.web'],
       type: 'A',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:net';
-import { startEdge } from '../support/edge.js';
+import { startEdge, type Edge } from '../support/edge.js';
 import { freePort } from '../support/ports.js';
 
 /**
@@ -36,42 +36,38 @@ function silentReplica(seen: string[]): Server {
   });
 }
 
-/** The stack's nginx in front of one replica listening on a free port. */
-async function edgeInFrontOf(replica: Server) {
-  const upstream = await freePort();
-  await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
-  const edge = await startEdge([`127.0.0.1:${upstream}`]);
-  return {
-    url: edge.url,
-    async stop() {
-      await edge.stop();
-      replica.close();
-    },
-  };
+/**
+ * The stack's nginx in front of one replica on a free port, for the enclosing describe
+ * block; `url()` is its address once started.
+ */
+function useEdgeInFrontOf(replica: Server): { url: () => string } {
+  let edge: Edge | undefined;
+  before(async function (this: Mocha.Context) {
+    this.timeout(20000);
+    const upstream = await freePort();
+    await new Promise<void>((done) => replica.listen(upstream, '127.0.0.1', done));
+    edge = await startEdge([`127.0.0.1:${upstream}`]);
+  });
+  after(async function (this: Mocha.Context) {
+    this.timeout(10000);
+    await edge?.stop();
+    replica.close();
+  });
+  return { url: () => edge!.url };
 }
 
 describe('nginx: a read that found no replica is tried once more', () => {
   const seen: string[] = [];
-  let edge: Awaited<ReturnType<typeof edgeInFrontOf>>;
-  let url: string;
-  before(async function (this: Mocha.Context) {
-    this.timeout(20000);
-    edge = await edgeInFrontOf(flakyReplica(seen));
-    url = edge.url;
-  });
-  after(async function (this: Mocha.Context) {
-    this.timeout(10000);
-    await edge.stop();
-  });
+  const edge = useEdgeInFrontOf(flakyReplica(seen));
 
   it('when a GET gets no answer from the only replica, then nginx asks again and the client gets 200', async () => {
-    const reply = await fetch(`${url}/projects/once`);
+    const reply = await fetch(`${edge.url()}/projects/once`);
     expect(reply.status).to.equal(200);
     expect(seen.filter((line) => line.startsWith('GET /projects/once '))).to.have.length(2);
   });
 
   it('when a POST gets no answer, then it is not sent again and the client gets the 502 problem', async () => {
-    const reply = await fetch(`${url}/projects`, { method: 'POST', body: '{}' });
+    const reply = await fetch(`${edge.url()}/projects`, { method: 'POST', body: '{}' });
     expect(reply.status).to.equal(502);
     expect(reply.headers.get('content-type')).to.match(/^application\/problem\+json/);
     expect(seen.filter((line) => line.startsWith('POST /projects '))).to.have.length(1);
@@ -80,21 +76,11 @@ describe('nginx: a read that found no replica is tried once more', () => {
 
 describe('nginx: a read that timed out on every replica is tried once more', () => {
   const seen: string[] = [];
-  let edge: Awaited<ReturnType<typeof edgeInFrontOf>>;
-  let url: string;
-  before(async function (this: Mocha.Context) {
-    this.timeout(20000);
-    edge = await edgeInFrontOf(silentReplica(seen));
-    url = edge.url;
-  });
-  after(async function (this: Mocha.Context) {
-    this.timeout(10000);
-    await edge.stop();
-  });
+  const edge = useEdgeInFrontOf(silentReplica(seen));
 
   it('when a GET hears nothing for 5 s from the only replica, then nginx asks again and the client gets 200', async function () {
     this.timeout(30000);
-    const reply = await fetch(`${url}/projects/silent`);
+    const reply = await fetch(`${edge.url()}/projects/silent`);
     expect(reply.status).to.equal(200);
     expect(seen.filter((line) => line.startsWith('GET /projects/silent '))).to.have.length(2);
   });

@@ -41,6 +41,9 @@ export interface StackFile {
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
+/** The jobs the stack's Prometheus scrapes, sorted. */
+export const SCRAPE_JOBS = ['alertmanager', 'backup', 'nginx', 'node', 'prometheus', 'web'];
+
 export function readStack(): StackFile {
   return parse(readFileSync(join(ROOT, 'docker-stack.yml'), 'utf8')) as StackFile;
 }

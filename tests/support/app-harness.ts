@@ -5,8 +5,7 @@ import { createDeps, type Deps } from '../../app/deps.js';
 import { createSilentLogger } from '../../app/logging/logger.js';
 import { startServer } from '../../app/server.js';
 import { testServers } from './root-hooks.js';
-
-export const ADMIN_PASSWORD = 'admin-password-for-tests-only';
+import { ADMIN_PASSWORD } from './sign-up.js';
 
 export interface TestApp {
   url: string;

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '../e2e/support/client.js';
+import { stopwatch } from './latency.js';
 
 export interface FloodJob {
   url: string;
@@ -68,7 +69,7 @@ async function send(job: FloodJob): Promise<void> {
   // Enough sockets that no request waits for one: open-loop means every one is sent.
   const clients = (job.from ?? ['127.0.0.1']).map((ip) => new Client(job.url, ip, undefined, 512));
   const one = (n: number) => {
-    const started = performance.now();
+    const started = stopwatch();
     const client = clients[n % clients.length]!;
     const sent = client
       .call(job.path.replaceAll('{n}', String(n)))
@@ -77,7 +78,7 @@ async function send(job: FloodJob): Promise<void> {
         const problem = contentType.includes('json') && res.status >= 400;
         result.replies.push({
           status: res.status,
-          ms: performance.now() - started,
+          ms: started.ms(),
           retryAfter: String(res.headers['retry-after'] ?? ''),
           contentType,
           detail: problem ? String((res.body as { detail?: string }).detail) : '',
@@ -92,10 +93,10 @@ async function send(job: FloodJob): Promise<void> {
   process.stdin.on('data', () => {
     stop.abort();
   });
-  const started = Date.now();
+  const started = stopwatch();
   let n = 0;
   while (!stop.signal.aborted) {
-    const due = Math.floor(((Date.now() - started) / 1000) * job.rps * clients.length);
+    const due = Math.floor(started.seconds() * job.rps * clients.length);
     for (; n < due; n += 1) one(n);
     await new Promise((tick) => setTimeout(tick, 10));
   }

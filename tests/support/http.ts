@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { ADMIN_PASSWORD } from './app-harness.js';
 
 export interface Reply<T = unknown> {
   status: number;
@@ -61,36 +60,4 @@ export function expectProblem(
     /\bat .*\.(ts|js):\d+|Mongo[A-Za-z]*Error|127\.0\.0\.1/,
   );
   return body as { detail: string; errors?: { path: string; message: string }[] };
-}
-
-let counter = 0;
-
-/** Registers a fresh member and logs in; returns the token and user id. */
-export async function signUp(
-  base: string,
-  prefix = 'user',
-): Promise<{ token: string; id: string; username: string }> {
-  counter += 1;
-  const username = `${prefix}_${process.pid}_${counter}`.slice(0, 32);
-  const password = 'a long enough password';
-  const registered = await call<{ id: string }>(base, '/auth/register', {
-    method: 'POST',
-    json: { username, password },
-  });
-  expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
-  const login = await call<{ token: string }>(base, '/auth/login', {
-    method: 'POST',
-    json: { username, password },
-  });
-  expect(login.status, JSON.stringify(login.body)).to.equal(200);
-  return { token: login.body.token, id: registered.body.id, username };
-}
-
-export async function signInAdmin(base: string): Promise<string> {
-  const login = await call<{ token: string }>(base, '/auth/login', {
-    method: 'POST',
-    json: { username: 'admin', password: ADMIN_PASSWORD },
-  });
-  expect(login.status, JSON.stringify(login.body)).to.equal(200);
-  return login.body.token;
 }

@@ -12,11 +12,18 @@ export interface Timed<T> {
   ms: number;
 }
 
+/** A clock started now: the time since, for a test's bounds and printed figures. */
+export function stopwatch(): { ms(): number; seconds(): number } {
+  const started = performance.now();
+  const ms = () => performance.now() - started;
+  return { ms, seconds: () => ms() / 1000 };
+}
+
 /** Runs `work` and returns its value with how long it took. */
 export async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
-  const started = performance.now();
+  const took = stopwatch();
   const value = await work();
-  return { value, ms: performance.now() - started };
+  return { value, ms: took.ms() };
 }
 
 /** "p50 3.1 p99 12.4 max 20.0 ms (n=200)", for a test's printed figures. */

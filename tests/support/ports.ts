@@ -1,5 +1,5 @@
 import { createServer, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from './wait-until.js';
 
 /**
  * Loopback port helpers shared by the test servers, the e2e twin and the benchmark,
@@ -16,22 +16,19 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Resolves once something accepts connections on `port`. `failed` is asked before
+ * Resolves once something accepts connections on `port`. `giveUpIf` is asked before
  * each try so a caller can stop early with a reason (its process exited).
  */
 export async function waitForPort(
   port: number,
   timeoutMs: number,
-  failed: () => string | undefined = () => undefined,
+  giveUpIf: () => string | undefined = () => undefined,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const reason = failed();
-    if (reason !== undefined) throw new Error(reason);
-    if (await canConnect(port)) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+  const listening = () => canConnect(port);
+  await waitUntil(`something listens on port ${port}`, timeoutMs, listening, {
+    everyMs: 50,
+    giveUpIf,
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { freePort, waitForPort } from './ports.js';
+import { waitUntil } from './wait-until.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FERRETDB = process.env.FERRETDB_BIN ?? join(ROOT, '.local/bin/ferretdb');
@@ -221,10 +221,6 @@ export async function startRedisAs(
 
 /** ioredis reconnects on its own (back-off up to 500 ms); waits for it, not longer. */
 export async function redisReady(redis: Redis, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (redis.status === 'ready' && (await redis.ping().catch(() => undefined)) === 'PONG') return;
-    await sleep(50);
-  }
-  throw new Error('Redis did not come back');
+  const ready = async () => redis.status === 'ready' && (await redis.ping());
+  await waitUntil('Redis answers again', timeoutMs, ready, { everyMs: 50 });
 }

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { sh, waitFor } from '../../e2e/support/swarm.js';
+import { sh } from '../../support/commands.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SUBNET_PREFIX = (process.env.CLUSTER_SUBNET ?? '172.30.213.0/24').replace(/\.\d+\/\d+$/, '');
@@ -30,7 +31,7 @@ export class Cluster {
 
   /** `make cluster`, with settings (BACKUP_INTERVAL=...) in `env`. */
   async up(env: NodeJS.ProcessEnv = {}): Promise<string> {
-    const output = await sh('bash', ['stack/cluster.sh', 'up'], env);
+    const output = await sh('bash', ['stack/cluster.sh', 'up'], { env });
     this.balancer = readFileSync(resolve(ROOT, '.local/cluster/balancer'), 'utf8').trim();
     this.endpoints = readFileSync(resolve(ROOT, '.local/cluster/endpoints'), 'utf8')
       .split('\n')
@@ -49,7 +50,7 @@ export class Cluster {
 
   /** The docker CLI against one node's engine (default: the one in `via`). */
   docker(args: string[], node = this.via): Promise<string> {
-    return sh('docker', args, this.engine(node));
+    return sh('docker', args, { env: this.engine(node) });
   }
 
   /** Running web replicas per node hostname. */
@@ -92,7 +93,7 @@ export class Cluster {
   /** The machine boots again; resolves once its engine answers and the swarm says Ready. */
   async start(node: number, timeoutMs = 120000): Promise<void> {
     await sh('docker', ['start', this.name(node)]);
-    await waitFor(`${this.name(node)} ready again`, timeoutMs, async () =>
+    await waitUntil(`${this.name(node)} ready again`, timeoutMs, async () =>
       (await this.nodeState(node)).startsWith('ready') ? true : undefined,
     );
   }
@@ -104,12 +105,16 @@ export class Cluster {
 
   /** `make rollout IMAGE=...` against the cluster; `image` must exist on every node. */
   rollout(image: string): Promise<string> {
-    return sh('bash', ['stack/rollout.sh', this.stack], { ...this.engine(), IMAGE: image });
+    return sh('bash', ['stack/rollout.sh', this.stack], {
+      env: { ...this.engine(), IMAGE: image },
+    });
   }
 
   /** What a service logged over the last `since` (stack/logs.sh, which ends). */
   logs(service: string, since: string): Promise<string> {
-    return sh('bash', ['stack/logs.sh', this.stack, service, since], this.engine());
+    return sh('bash', ['stack/logs.sh', this.stack, service, since], {
+      env: this.engine(),
+    });
   }
 
   async webImage(): Promise<string> {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { docker, waitFor } from './swarm.js';
+import { waitUntil } from '../../support/wait-until.js';
+import { docker } from './swarm.js';
 
 /** What Alertmanager's webhook posts (the fields the tests read). */
 export interface Notification {
@@ -58,7 +59,7 @@ export class AlertReceiver {
     since: number,
     timeoutMs: number,
   ): Promise<number> {
-    return waitFor(`Alertmanager posts ${alertname} ${status}`, timeoutMs, () => {
+    return waitUntil(`Alertmanager posts ${alertname} ${status}`, timeoutMs, () => {
       const hit = this.received.find(
         ({ at, notification }) =>
           at >= since &&

@@ -1,5 +1,7 @@
-import { Client, signUp, type User } from './client.js';
-import { waitFor, type Swarm } from './swarm.js';
+import { Client } from './client.js';
+import { waitUntil } from '../../support/wait-until.js';
+import { type Swarm } from './swarm.js';
+import { signUp, type User } from '../../support/sign-up.js';
 
 /** Every project whose name contains `text`, following nextCursor to the end. */
 export async function listAll(client: Client, text: string): Promise<Record<string, unknown>[]> {
@@ -29,7 +31,9 @@ export async function missing(
     // Right after an outage one replica may still answer 503 until its MongoDB driver
     // has found the server again (CI run of 2026-12-01): that is availability, which
     // the tests check elsewhere; this checks that no acknowledged write was lost.
-    const listed = await waitFor('a whole listing answered 200', 30000, () => listAll(client, tag));
+    const listed = await waitUntil('a whole listing answered 200', 30000, () =>
+      listAll(client, tag),
+    );
     const found = new Set(listed.map((item) => item.id));
     return acked.filter((id) => !found.has(id));
   } finally {

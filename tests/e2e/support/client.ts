@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stopwatch } from '../../support/latency.js';
 
 export interface Reply {
   status: number;
@@ -84,33 +85,6 @@ export function clientIp(block: number, n: number): string {
   return `127.0.${block}.${n}`;
 }
 
-export interface User {
-  username: string;
-  token: string;
-}
-
-export const PASSWORD = 'e2e password, long enough';
-
-/**
- * Registers and signs in a member from this client's address; `attempt` wraps each of
- * the two calls (a retry after a refusal, say).
- */
-export async function signUp(
-  client: Client,
-  username: string,
-  attempt: (send: () => Promise<Reply>) => Promise<Reply> = (send) => send(),
-): Promise<User> {
-  const registered = await attempt(() =>
-    client.call('/auth/register', { method: 'POST', json: { username, password: PASSWORD } }),
-  );
-  if (registered.status !== 201) throw new Error(`register ${username}: ${registered.text}`);
-  const login = await attempt(() =>
-    client.call('/auth/login', { method: 'POST', json: { username, password: PASSWORD } }),
-  );
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.text}`);
-  return { username, token: (login.body as { token: string }).token };
-}
-
 /**
  * Calls `send(i)` every 1000/rps ms for durationMs, without waiting for earlier calls
  * (a slow answer does not slow the sender down), then waits for them all.
@@ -160,9 +134,9 @@ export function pacedOutcomes(
   durationMs: number,
   path = '/version',
 ): Promise<Outcome[]> {
-  const started = Date.now();
+  const started = stopwatch();
   return paced(rps, durationMs, async (): Promise<Outcome> => {
-    const at = Date.now() - started;
+    const at = Math.round(started.ms());
     try {
       return { at, status: (await client.call(path)).status };
     } catch (err) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnIn, type TestHost } from './netns.js';
-import { waitFor } from './swarm.js';
+import { waitUntil } from '../../support/wait-until.js';
 import { connect } from 'node:net';
 
 const RENDER = resolve(import.meta.dirname, '../../../stack/balancer/render.sh');
@@ -46,7 +46,7 @@ export async function startBalancer(
   writeFileSync(config, balancerConfig(host.ip, [nodeIp], ports));
   // -db: stay in the foreground, so stopping the child stops HAProxy.
   const child = spawnIn(host, 'haproxy', ['-db', '-f', config]);
-  await waitFor(`HAProxy listening on ${host.ip}:80`, 20000, () => listening(host.ip, 80));
+  await waitUntil(`HAProxy listening on ${host.ip}:80`, 20000, () => listening(host.ip, 80));
   return {
     stop() {
       child.kill('SIGTERM');

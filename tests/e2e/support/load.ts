@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, type Reply, type User } from './client.js';
+import { Client, type Reply } from './client.js';
+import { type User } from '../../support/sign-up.js';
 
 export interface Outcome {
   kind: 'read' | 'write';

@@ -6,6 +6,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, paced } from './client.js';
 import { runSurge, type SurgeJob } from './surge.js';
+import { stopwatch } from '../../support/latency.js';
 
 export type AgentJob =
   /**
@@ -86,8 +87,8 @@ async function runPaced(job: Extract<AgentJob, { kind: 'paced' }>): Promise<Pace
     let maxLateMs = 0;
     const replies = await paced(job.rps, job.durationMs, (i) => {
       maxLateMs = Math.max(maxLateMs, Date.now() - (started + (i * 1000) / job.rps));
-      const sent = performance.now();
-      return client.call(job.path).then((reply) => ({ reply, ms: performance.now() - sent }));
+      const sent = stopwatch();
+      return client.call(job.path).then((reply) => ({ reply, ms: sent.ms() }));
     });
     return {
       maxLateMs: Math.round(maxLateMs),
@@ -135,9 +136,9 @@ async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldRe
     new Promise((settle) => {
       const socket = connect({ host: hostname, port: Number(port || 80), localAddress });
       const state = { answered: false };
-      let openedAt = 0;
+      let opened: { ms(): number } | undefined;
       socket.once('connect', () => {
-        openedAt = Date.now();
+        opened = stopwatch();
         result.opened += 1;
         open.set(socket, state);
         socket.write(first);
@@ -147,12 +148,12 @@ async function runHold(job: Extract<AgentJob, { kind: 'hold' }>): Promise<HoldRe
       socket.on('error', () => undefined); // a reset shows as the close below
       socket.once('close', () => {
         settle();
-        if (openedAt === 0) result.failed += 1;
-        if (stopping || openedAt === 0) return;
+        if (opened === undefined) result.failed += 1;
+        if (stopping || opened === undefined) return;
         open.delete(socket);
         result.closedByServer += 1;
         if (state.answered) result.answered += 1;
-        result.lifetimesMs.push(Date.now() - openedAt);
+        result.lifetimesMs.push(opened.ms());
         void openOne(localAddress);
       });
     });

@@ -1,7 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { sh, waitFor } from './swarm.js';
+import { sh } from '../../support/commands.js';
+import { waitUntil } from '../../support/wait-until.js';
 import type { AgentJob } from './netns-agent.js';
 
 /**
@@ -103,10 +104,10 @@ async function createHost(first: number, addresses: number): Promise<TestHost> {
   await ip('link', 'set', veth, 'master', BRIDGE, 'up');
   // One `ip` process for all of them (a batch), however many there are.
   const adds = ips.map((address) => `addr add ${address}/24 dev eth0`).join('\n');
-  await sh('ip', ['-n', host.name, '-batch', '-'], {}, `${adds}\n`);
+  await sh('ip', ['-n', host.name, '-batch', '-'], { input: `${adds}\n` });
   await ip('-n', host.name, 'link', 'set', 'lo', 'up');
   await ip('-n', host.name, 'link', 'set', 'eth0', 'up');
-  await waitFor(`${host.name}: eth0 has a carrier`, 10000, async () => {
+  await waitUntil(`${host.name}: eth0 has a carrier`, 10000, async () => {
     const link = await ip('-n', host.name, '-br', 'link', 'show', 'eth0');
     return link.includes('LOWER_UP') ? true : undefined;
   });
@@ -216,7 +217,7 @@ export function runAgent<T>(host: TestHost, job: AgentJob): RunningAgent<T> {
   // An agent that ends early fails the wait at once, with its stderr.
   const until = (name: string, timeoutMs: number) =>
     Promise.race([
-      waitFor(`agent in ${host.name} printed '${name}'`, timeoutMs, () =>
+      waitUntil(`agent in ${host.name} printed '${name}'`, timeoutMs, () =>
         Promise.resolve(events.some((e) => e.event === name) ? true : undefined),
       ),
       result.then(() => {

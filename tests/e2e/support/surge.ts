@@ -5,7 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../../support/latency.js';
-import { Client, pacedSends, signUp, type CallOptions, type Reply, type User } from './client.js';
+import { Client, pacedSends, type CallOptions, type Reply } from './client.js';
+import { signUp, type User } from '../../support/sign-up.js';
 
 export interface SurgeJob {
   kind: 'surge';
@@ -111,7 +112,7 @@ export async function runSurge(job: SurgeJob): Promise<SurgeResult> {
  * Sends again after a 503 or 429, as a well-behaved client does after Retry-After (1 s
  * here): a replica busy with other sign-ups' scrypt work may refuse one.
  */
-async function politely(send: () => Promise<Reply>): Promise<Reply> {
+async function politely<R extends { status: number }>(send: () => Promise<R>): Promise<R> {
   for (let attempt = 1; ; attempt += 1) {
     const reply = await send();
     if (attempt >= 5 || (reply.status !== 503 && reply.status !== 429)) return reply;
@@ -125,7 +126,7 @@ async function prepare(clients: Client[], count: number) {
   const made: (Writer & { hot: string })[] = [];
   const one = async (i: number) => {
     const client = clients[i % clients.length]!;
-    const user = await signUp(client, `surge-${tag}-${i}`, politely);
+    const user = await signUp(client, `surge-${tag}-${i}`, { attempt: politely });
     const create = async (name: string) => {
       const json = { name, budget: 1000, status: 'planning' };
       const post = () => client.call('/projects', { method: 'POST', token: user.token, json });

@@ -1,37 +1,8 @@
-import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { sh } from '../../support/commands.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const run = promisify(execFile);
-
-/**
- * Runs a command from the repository root (or `cwd`), with `input` on its stdin; its stdout and
- * stderr, or an error carrying them.
- */
-export async function sh(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  input?: string,
-  cwd = ROOT,
-): Promise<string> {
-  try {
-    const child = run(command, args, {
-      cwd,
-      env: { ...process.env, ...env },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 900000,
-    });
-    child.child.stdin?.end(input);
-    const { stdout, stderr } = await child;
-    return stdout + stderr;
-  } catch (err) {
-    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout}${stderr}`, { cause: err });
-  }
-}
 
 /** The backup schedule the suite's stack runs with: scheduled archives within a test's wait. */
 export const E2E_BACKUP_INTERVAL = '60';
@@ -49,29 +20,6 @@ export const OFFLINE_ENV = {
 
 export function docker(...args: string[]): Promise<string> {
   return sh('docker', args);
-}
-
-/** Polls `check` every second until it returns a value; fails saying what never became true. */
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: string | undefined;
-  for (;;) {
-    const value = await check().catch((error: unknown) => {
-      lastError = error instanceof Error ? error.message : JSON.stringify(error);
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      // The last failure says why it never held (a 503 body, a refused connection).
-      const why = lastError === undefined ? '' : ` (last error: ${lastError})`;
-      throw new Error(`within ${timeoutMs} ms, never: ${what}${why}`);
-    }
-    await sleep(1000);
-  }
 }
 
 /**
@@ -93,13 +41,13 @@ export class Swarm {
   /** `make swarm`; a first deploy backs up every minute (later deploys keep what runs). */
   up(): Promise<string> {
     return sh('bash', ['stack/swarm.sh', 'up', this.stack], {
-      BACKUP_INTERVAL: E2E_BACKUP_INTERVAL,
+      env: { BACKUP_INTERVAL: E2E_BACKUP_INTERVAL },
     });
   }
 
   /** `make swarm` again with other settings (EDGE_HTTPS_ONLY, EDGE_PROXY_FROM, ...). */
   redeploy(env: NodeJS.ProcessEnv): Promise<string> {
-    return sh('bash', ['stack/swarm.sh', 'up', this.stack], env);
+    return sh('bash', ['stack/swarm.sh', 'up', this.stack], { env });
   }
 
   down(): Promise<string> {
@@ -109,7 +57,7 @@ export class Swarm {
   /** `make up` as this machine runs it (stack/up.sh with OFFLINE_ENV), from `checkout`. */
   makeUp(env: NodeJS.ProcessEnv = {}, checkout = ROOT): Promise<string> {
     const all = { ...OFFLINE_ENV, HTTP_PORT: this.port, ...env };
-    return sh('bash', ['stack/up.sh', this.stack], all, undefined, checkout);
+    return sh('bash', ['stack/up.sh', this.stack], { env: all, cwd: checkout });
   }
 
   /** The Swarm secret a service mounts at /run/secrets/`target`. */
@@ -145,7 +93,10 @@ export class Swarm {
 
   private async rolloutWith(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; output: string }> {
     try {
-      return { ok: true, output: await sh('bash', ['stack/swarm.sh', 'rollout', this.stack], env) };
+      return {
+        ok: true,
+        output: await sh('bash', ['stack/swarm.sh', 'rollout', this.stack], { env }),
+      };
     } catch (err) {
       return { ok: false, output: (err as Error).message };
     }
@@ -214,7 +165,7 @@ export class Swarm {
 
   /** Resolves once the service runs all its desired tasks and no update is under way. */
   async converged(name: string, timeoutMs = 180000): Promise<void> {
-    await waitFor(`${this.service(name)} converged`, timeoutMs, async () => {
+    await waitUntil(`${this.service(name)} converged`, timeoutMs, async () => {
       const { running, desired } = await this.replicas(name);
       const state = await this.updateState(name);
       const busy = ['updating', 'rollback_started'].includes(state);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { expect } from 'chai';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
 import { runCommand } from '../../support/commands.js';
-import { signInAdmin } from '../../support/http.js';
+import { signInAdmin } from '../../support/sign-up.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SCHEMATHESIS = resolve(ROOT, '.local/venv/bin/schemathesis');

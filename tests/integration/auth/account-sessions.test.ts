@@ -1,26 +1,13 @@
 import { expect } from 'chai';
-import {
-  ADMIN_PASSWORD,
-  resetData,
-  startTestApp,
-  type TestApp,
-} from '../../support/app-harness.js';
-import { call, expectProblem, signInAdmin, signUp } from '../../support/http.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signInAdmin, signUp, ADMIN_PASSWORD, PASSWORD } from '../../support/sign-up.js';
 
-const PASSWORD = 'a long enough password';
 const NEW_PASSWORD = 'another long password';
 
 /** Sessions follow the account: every change counts on the other replica at once. */
 describe('auth: sessions that follow the account, on two replicas', () => {
-  let one: TestApp;
-  let two: TestApp;
-
-  before(async () => {
-    [one, two] = await Promise.all([startTestApp(), startTestApp()]);
-  });
-  after(async () => {
-    await Promise.all([one.stop(), two.stop()]);
-  });
+  const [one, two] = [useTestApp(), useTestApp()];
   beforeEach(async () => {
     await resetData(one.deps);
   });

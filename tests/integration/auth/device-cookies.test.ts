@@ -6,8 +6,7 @@ import {
 } from '../../../app/rate-limit/login-limiter.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
-
-const PASSWORD = 'the owner password';
+import { PASSWORD, register } from '../../support/sign-up.js';
 
 /**
  * Issue 25 item 2: a guesser rotating over addresses sets off the per-account pause;
@@ -18,11 +17,7 @@ describe('auth: device cookies keep the owner in while a guesser hammers the nam
   const app = useTestApp({ TRUST_PROXY: 'true', REDIS_TIMEOUT_MS: '5000' });
   beforeEach(async () => {
     await resetData(app.deps);
-    const registered = await call(app.url, '/auth/register', {
-      method: 'POST',
-      json: { username: 'owner', password: PASSWORD },
-    });
-    expect(registered.status).to.equal(201);
+    await register(app.url, 'owner');
   });
 
   function login(password: string, ip: string, cookie?: string) {

@@ -6,8 +6,7 @@ import {
 } from '../../../app/rate-limit/login-limiter.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
-
-const PASSWORD = 'a long enough password';
+import { PASSWORD, register } from '../../support/sign-up.js';
 
 /**
  * The login limiter against real Redis, with attackers at many addresses: TRUST_PROXY
@@ -21,11 +20,7 @@ describe('auth: login limits under attack', () => {
   const app = useTestApp({ TRUST_PROXY: 'true', REDIS_TIMEOUT_MS: '5000' });
   beforeEach(async () => {
     await resetData(app.deps);
-    const reply = await call(app.url, '/auth/register', {
-      method: 'POST',
-      json: { username: 'alice', password: PASSWORD },
-    });
-    expect(reply.status).to.equal(201);
+    await register(app.url, 'alice');
   });
 
   function login(password: string, address: string) {

@@ -3,20 +3,15 @@ import {
   LOGIN_FAILURES_PER_USERNAME_IP,
   LOGIN_LOCKOUT_SECONDS,
 } from '../../../app/rate-limit/login-limiter.js';
-import { ADMIN_PASSWORD, resetData, useTestApp } from '../../support/app-harness.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
-
-const PASSWORD = 'a long enough password';
+import { ADMIN_PASSWORD, PASSWORD, register } from '../../support/sign-up.js';
 
 describe('auth: POST /auth/login', () => {
   const app = useTestApp();
   beforeEach(async () => {
     await resetData(app.deps);
-    const reply = await call(app.url, '/auth/register', {
-      method: 'POST',
-      json: { username: 'alice', password: PASSWORD },
-    });
-    expect(reply.status).to.equal(201);
+    await register(app.url, 'alice');
   });
 
   function login(json: unknown, headers: Record<string, string> = {}) {

@@ -3,11 +3,12 @@ import type { Context } from 'koa';
 import { RateLimitedError } from '../../../app/errors/app-errors.js';
 import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
 import { redisReady } from '../../support/servers.js';
+import { signUp, PASSWORD } from '../../support/sign-up.js';
+import { stopwatch } from '../../support/latency.js';
 
-const PASSWORD = 'a long enough password';
 const RECONNECT_WAIT_MS = 300;
 
 describe('auth: while the Redis server is down', () => {
@@ -25,10 +26,10 @@ describe('auth: while the Redis server is down', () => {
   });
 
   it('when a signed-in user asks /auth/me, then 503 with Retry-After once the reconnect wait is over', async () => {
-    const started = Date.now();
+    const started = stopwatch();
     const reply = await call(app.url, '/auth/me', { token: alice.token });
     // A hang bound, not a speed claim: the reconnect wait plus a generous second.
-    expect(Date.now() - started).to.be.below(RECONNECT_WAIT_MS + 1000);
+    expect(started.ms()).to.be.below(RECONNECT_WAIT_MS + 1000);
     expectProblem(reply, 503);
     expect(reply.headers.get('retry-after')).to.equal('1');
   });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
-import { call, signUp } from '../../support/http.js';
+import { call } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
+import { signUp } from '../../support/sign-up.js';
 
 describe('auth: when the Redis connection drops and comes back', () => {
   let app: TestApp;

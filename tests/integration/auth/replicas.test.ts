@@ -1,22 +1,10 @@
 import { expect } from 'chai';
-import {
-  ADMIN_PASSWORD,
-  resetData,
-  startTestApp,
-  type TestApp,
-} from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { resetData, useTestApp } from '../../support/app-harness.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp, ADMIN_PASSWORD, PASSWORD } from '../../support/sign-up.js';
 
 describe('auth: two replicas sharing MongoDB and Redis', () => {
-  let one: TestApp;
-  let two: TestApp;
-
-  before(async () => {
-    [one, two] = await Promise.all([startTestApp(), startTestApp()]);
-  });
-  after(async () => {
-    await Promise.all([one.stop(), two.stop()]);
-  });
+  const [one, two] = [useTestApp(), useTestApp()];
   beforeEach(async () => {
     await resetData(one.deps);
   });
@@ -42,7 +30,7 @@ describe('auth: two replicas sharing MongoDB and Redis', () => {
     const alice = await signUp(one.url, 'alice');
     const reply = await call(two.url, '/auth/register', {
       method: 'POST',
-      json: { username: alice.username, password: 'a long enough password' },
+      json: { username: alice.username, password: PASSWORD },
     });
     expectProblem(reply, 409);
   });

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp, PASSWORD } from '../../support/sign-up.js';
 
 describe('auth: tokens, /auth/me and /auth/logout', () => {
   const app = useTestApp();
@@ -62,7 +63,7 @@ describe('auth: tokens, /auth/me and /auth/logout', () => {
     const alice = await signUp(app.url, 'alice');
     const second = await call(app.url, '/auth/login', {
       method: 'POST',
-      json: { username: alice.username, password: 'a long enough password' },
+      json: { username: alice.username, password: PASSWORD },
     });
     await call(app.url, '/auth/logout', { method: 'POST', token: alice.token });
     expect((await call(app.url, '/auth/me', { token: second.body.token })).status).to.equal(200);

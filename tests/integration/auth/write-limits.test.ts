@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { WRITES_PER_IP, WRITES_PER_USER } from '../../../app/rate-limit/limiters.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
 
 const project = { name: 'Limit probe', budget: 1, status: 'planning' };
 

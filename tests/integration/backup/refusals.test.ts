@@ -5,8 +5,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
-import { call, signUp } from '../../support/http.js';
+import { call } from '../../support/http.js';
 import { backupEnv, cli, dropAll, snapshot, useBackupDir } from './support.js';
+import { signUp } from '../../support/sign-up.js';
 
 /**
  * A restore checks the whole archive before it touches anything: a truncated,

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Binary, Double, Int32, Long, ObjectId } from 'mongodb';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
-import { call, signUp } from '../../support/http.js';
+import { call } from '../../support/http.js';
 import { backupEnv, cli, dropAll, indexSnapshot, snapshot, useBackupDir } from './support.js';
+import { signUp, PASSWORD } from '../../support/sign-up.js';
 
 /**
  * Data written through the real app, backed up, every collection dropped, restored:
@@ -85,7 +86,7 @@ describe('backup: round trip through an archive', () => {
 
     const login = await call(app.url, '/auth/login', {
       method: 'POST',
-      json: { username: user.username, password: 'a long enough password' },
+      json: { username: user.username, password: PASSWORD },
     });
     expect(login.status).to.equal(200);
     const after = await call(app.url, `/projects/${ids[0]}`);

@@ -10,6 +10,7 @@ import { disk } from '../../../app/backup/disk.js';
 import { startScheduler, type Scheduler } from '../../../app/backup/schedule.js';
 import { createSilentLogger } from '../../../app/logging/logger.js';
 import { testServers } from '../../support/root-hooks.js';
+import { waitUntil } from '../../support/wait-until.js';
 import { backupEnv, cli, filesIn, useBackupDir } from './support.js';
 
 async function metric(port: number, name: string): Promise<number | undefined> {
@@ -18,12 +19,11 @@ async function metric(port: number, name: string): Promise<number | undefined> {
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
+/** Waits until /metrics' count of runs with `result` is `enough`. */
+function runsCounted(port: number, result: string, enough: (count: number) => boolean) {
+  const name = `groundwork_backup_runs_total{result="${result}"}`;
+  const counted = async () => enough((await metric(port, name)) ?? 0);
+  return waitUntil(`/metrics counts the ${result} runs`, 15000, counted, { everyMs: 50 });
 }
 
 describe('backup: the schedule command', () => {
@@ -80,9 +80,7 @@ describe('backup: the schedule command', () => {
   it('when the newest archive is old, then a backup runs at once, the old ones are pruned to BACKUP_KEEP and /metrics describes the new one', async () => {
     scheduler = await start({ BACKUP_INTERVAL: '3600', BACKUP_KEEP: '2' });
     const port = scheduler.port;
-    await until(
-      async () => (await metric(port, 'groundwork_backup_runs_total{result="success"}')) === 1,
-    );
+    await runsCounted(port, 'success', (n) => n === 1);
     const names = await listArchiveNames(backupDir());
     expect(names).to.have.length(2);
     expect(names[0]).to.equal('groundwork-20260301T120000Z-1.tar.gz');
@@ -118,14 +116,10 @@ describe('backup: the schedule command', () => {
     });
     scheduler = await start({ BACKUP_INTERVAL: '1', BACKUP_KEEP: '10', BACKUP_BATCH_SIZE: '10' });
     const port = scheduler.port;
-    await until(
-      async () => (await metric(port, 'groundwork_backup_runs_total{result="failure"}')) === 1,
-    );
+    await runsCounted(port, 'failure', (n) => n === 1);
     expect(filesIn(backupDir()).filter((name) => !before.includes(name))).to.deep.equal([]);
     await ferretdb.start();
-    await until(
-      async () => (await metric(port, 'groundwork_backup_runs_total{result="success"}')) === 1,
-    );
+    await runsCounted(port, 'success', (n) => n === 1);
     expect(await metric(port, 'groundwork_backup_runs_total{result="failure"}')).to.equal(1);
     const after = await listArchiveNames(backupDir());
     expect(after).to.have.length(before.length + 1);
@@ -177,17 +171,15 @@ describe('backup: after the data is lost', () => {
       const config = (interval: string) =>
         loadBackupConfig(backupEnv(backupDir(), { BACKUP_INTERVAL: interval }));
       scheduler = await startScheduler(lost, config('3600'), createSilentLogger(), 0);
-      await until(async () => (await listArchiveNames(backupDir())).length === 1);
+      const one = async () => (await listArchiveNames(backupDir())).length === 1;
+      await waitUntil('one archive written', 15000, one, { everyMs: 50 });
       await scheduler.stop();
       const [good] = await listArchiveNames(backupDir());
 
       await lost.dropCollection('projects');
       scheduler = await startScheduler(lost, config('1'), createSilentLogger(), 0);
       const { port } = scheduler;
-      await until(
-        async () =>
-          ((await metric(port, 'groundwork_backup_runs_total{result="failure"}')) ?? 0) >= 1,
-      );
+      await runsCounted(port, 'failure', (n) => n >= 1);
       expect(await listArchiveNames(backupDir())).to.deep.equal([good]);
       // `make backup` by hand is refused the same way.
       const url = new URL(testServers().mongoUrl);

@@ -3,15 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
-import {
-  createProject,
-  signUpFrom,
-  startReplicas,
-  stopReplicas,
-  loadLoop,
-  type Sample,
-} from './support.js';
+import { createProject, startReplicas, stopReplicas, loadLoop, type Sample } from './support.js';
 import { percentile, timed } from '../../support/latency.js';
+import { waitUntil } from '../../support/wait-until.js';
+import { signUp } from '../../support/sign-up.js';
 
 const IP = '10.6.0.1';
 // Short TTLs so that cached entries are past them when MongoDB goes away: what is
@@ -39,7 +34,7 @@ describe('cache: MongoDB failures', function () {
   it('when MongoDB is down, then cached keys are served STALE, others get a fast 503, writes 503, and all works again once it is back', async function () {
     const ferretdb = testServers().ferretdb;
     if (!ferretdb) this.skip();
-    const token = await signUpFrom(apps[0]!.url, IP);
+    const token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: IP })).token;
     const ids: string[] = [];
     for (let i = 0; i < 8; i += 1) ids.push(await createProject(apps[i % 3]!.url, token, IP));
     const acked = new Map<string, number>();
@@ -81,13 +76,21 @@ describe('cache: MongoDB failures', function () {
 
     // Each replica finds MongoDB again by itself, at its driver's next heartbeat.
     for (const app of apps) {
-      await eventually(
+      await waitUntil(
+        'a read of an uncached project succeeds again',
+        20000,
         async () => (await call(app.url, `/projects/${uncached[0]!}`)).status === 200,
+        { everyMs: 200 },
       );
     }
     // A write may still get a 503 for the few ms until the driver's own monitor agrees.
     let after = await patch(apps[1]!, token, cached[0]!);
-    await eventually(async () => (after = await patch(apps[1]!, token, cached[0]!)).status !== 503);
+    await waitUntil(
+      'a write is not refused with 503',
+      20000,
+      async () => (after = await patch(apps[1]!, token, cached[0]!)).status !== 503,
+      { everyMs: 200 },
+    );
     expect(after.status, JSON.stringify(after.body)).to.equal(200);
     acked.set(cached[0]!, after.body.version);
     for (const app of apps) {
@@ -101,7 +104,7 @@ describe('cache: MongoDB failures', function () {
   it('when Redis and MongoDB go together (the node holding both died), then cached keys still answer STALE, the rest 503 at once, writes 503 at once, and all works again once they are back', async function () {
     const { ferretdb, redis } = testServers();
     if (!ferretdb) this.skip();
-    const token = await signUpFrom(apps[0]!.url, IP);
+    const token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: IP })).token;
     const ids: string[] = [];
     for (let i = 0; i < 4; i += 1) ids.push(await createProject(apps[i % 3]!.url, token, IP));
     const [cached, uncached] = [ids.slice(0, 2), ids.slice(2)];
@@ -112,7 +115,10 @@ describe('cache: MongoDB failures', function () {
     await ferretdb.stop();
     try {
       // Each replica notices MongoDB is gone at its driver's next heartbeat.
-      for (const app of apps) await eventually(() => Promise.resolve(!app.deps.mongo.reachable));
+      for (const app of apps) {
+        const gone = () => !app.deps.mongo.reachable;
+        await waitUntil('the replica sees MongoDB gone', 20000, gone, { everyMs: 200 });
+      }
       const during = await duringOutage(
         apps,
         cachedPaths,
@@ -140,17 +146,21 @@ describe('cache: MongoDB failures', function () {
     }
 
     // Writes wait for each driver to see MongoDB again, at its next heartbeat.
-    for (const app of apps) await eventually(() => Promise.resolve(app.deps.mongo.reachable));
+    for (const app of apps) {
+      const back = () => app.deps.mongo.reachable;
+      await waitUntil('the replica sees MongoDB again', 20000, back, { everyMs: 200 });
+    }
     // The test Redis keeps nothing across a restart: the session went with it.
-    const again = await signUpFrom(apps[0]!.url, IP);
+    const again = (await signUp(apps[0]!.url, 'cache', { forwardedFor: IP })).token;
     for (const app of apps) {
       await createProject(app.url, again, IP, 'after the outage');
       // L1 keeps an entry 200 ms here (OVERRIDES): a read right after a read is a HIT
       // once this replica trusts L1 again.
-      await eventually(async () => {
+      const hit = async () => {
         await call(app.url, `/projects/${cached[1]!}`);
         return (await call(app.url, `/projects/${cached[1]!}`)).headers.get('x-cache') === 'HIT';
-      });
+      };
+      await waitUntil('a read right after a read is a HIT', 20000, hit, { everyMs: 200 });
     }
   });
 });
@@ -195,12 +205,4 @@ function patch(app: TestApp, token: string, id: string) {
     json: { name: `renamed ${Date.now()}` },
     headers: { 'x-forwarded-for': IP },
   });
-}
-
-async function eventually(check: () => Promise<boolean>, ms = 20000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > until) throw new Error(`not recovered within ${ms} ms`);
-    await sleep(200);
-  }
 }

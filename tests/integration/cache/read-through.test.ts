@@ -1,21 +1,18 @@
 import { expect } from 'chai';
-import { resetData, type TestApp } from '../../support/app-harness.js';
+import { resetData } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { createProject, ferretFinds, signUpFrom, startReplicas, stopReplicas } from './support.js';
+import { createProject, ferretFinds, startReplicas, useReplicas } from './support.js';
+import { signUp } from '../../support/sign-up.js';
 
 describe('cache: read-through', function () {
   this.timeout(30000);
-  let apps: TestApp[] = [];
+  const apps = useReplicas(2, { CACHE_EPOCH_POLL_MS: '0' });
   let token = '';
   const ip = '10.2.0.1';
 
-  before(async () => {
-    apps = await startReplicas(2, { CACHE_EPOCH_POLL_MS: '0' });
-  });
-  after(() => stopReplicas(apps));
   beforeEach(async () => {
     await resetData(apps[0]!.deps);
-    token = await signUpFrom(apps[0]!.url, ip);
+    token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: ip })).token;
   });
 
   it('when a project is read twice, then the first is a MISS and the second a HIT with the same body', async () => {

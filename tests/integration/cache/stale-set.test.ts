@@ -4,7 +4,9 @@ import sinon from 'sinon';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { createProject, signUpFrom, startReplicas, stopReplicas } from './support.js';
+import { createProject, useReplicas } from './support.js';
+import { signUp } from '../../support/sign-up.js';
+import { stopwatch } from '../../support/latency.js';
 
 /**
  * Holds the next read of a project document after MongoDB has answered it and before
@@ -46,17 +48,13 @@ function holdNextProjectRead() {
 
 describe('cache: no stale set', function () {
   this.timeout(30000);
-  let apps: TestApp[] = [];
+  const apps = useReplicas(3);
   let token = '';
   const ip = '10.4.0.1';
 
-  before(async () => {
-    apps = await startReplicas(3);
-  });
-  after(() => stopReplicas(apps));
   beforeEach(async () => {
     await resetData(apps[0]!.deps);
-    token = await signUpFrom(apps[0]!.url, ip);
+    token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: ip })).token;
   });
   afterEach(() => {
     sinon.restore();
@@ -95,8 +93,8 @@ describe('cache: no stale set', function () {
 /** Reads the project from every replica, again and again, for `ms`. */
 async function readEverywhereFor(apps: TestApp[], id: string, ms: number): Promise<number[]> {
   const seen: number[] = [];
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
+  const reading = stopwatch();
+  while (reading.ms() < ms) {
     const replies = await Promise.all(apps.map((app) => call(app.url, `/projects/${id}`)));
     seen.push(...replies.map((r) => r.body.version as number));
     await sleep(20);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { createProject, ferretFinds, signUpFrom, startReplicas, stopReplicas } from './support.js';
+import { createProject, ferretFinds, startReplicas, stopReplicas } from './support.js';
+import { signUp } from '../../support/sign-up.js';
 
 describe('cache: stampede on a cold key', function () {
   this.timeout(60000);
@@ -15,7 +16,7 @@ describe('cache: stampede on a cold key', function () {
   after(() => stopReplicas(apps));
 
   it('when 500 GETs of one uncached project hit 3 replicas at once, then MongoDB is read at most once per replica', async () => {
-    const token = await signUpFrom(apps[0]!.url, '10.1.0.1');
+    const token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: '10.1.0.1' })).token;
     const id = await createProject(apps[0]!.url, token, '10.1.0.1');
     const before = await ferretFinds();
 

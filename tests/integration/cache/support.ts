@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import type { PublicUser } from '../../../app/auth/types.js';
 import type { ProjectsService } from '../../../app/projects/service.js';
-import { startTestApp, type TestApp } from '../../support/app-harness.js';
+import { startTestApp, useTestApp, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
+import { timed } from '../../support/latency.js';
 import { testServers } from '../../support/root-hooks.js';
 
 /**
@@ -19,36 +20,13 @@ export async function startReplicas(n: number, overrides: Record<string, string>
   return apps;
 }
 
+/** startReplicas for the enclosing describe block: started before its tests, stopped after. */
+export function useReplicas(n: number, overrides: Record<string, string> = {}): TestApp[] {
+  return Array.from({ length: n }, () => useTestApp({ TRUST_PROXY: 'true', ...overrides }));
+}
+
 export async function stopReplicas(apps: TestApp[]): Promise<void> {
   await Promise.all(apps.map((app) => app.stop()));
-}
-
-let users = 0;
-
-/** A fresh member signed in from its own client address. */
-export async function signUpFrom(base: string, ip: string): Promise<string> {
-  return (await registerFrom(base, ip)).token;
-}
-
-/** signUpFrom, with the credentials it used. */
-export async function registerFrom(base: string, ip: string) {
-  users += 1;
-  const username = `cache_${process.pid}_${users}`;
-  const password = 'a long enough password';
-  const headers = { 'x-forwarded-for': ip };
-  const registered = await call(base, '/auth/register', {
-    method: 'POST',
-    json: { username, password },
-    headers,
-  });
-  expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
-  const login = await call(base, '/auth/login', {
-    method: 'POST',
-    json: { username, password },
-    headers,
-  });
-  expect(login.status).to.equal(200);
-  return { username, password, token: login.body.token as string };
 }
 
 export async function createProject(
@@ -103,12 +81,12 @@ export async function timedGet(
 ): Promise<Sample> {
   const startedAt = performance.now();
   const headers = client === undefined ? {} : { 'x-forwarded-for': client };
-  const reply = await call(apps[app]!.url, path, { headers });
+  const { value: reply, ms } = await timed(() => call(apps[app]!.url, path, { headers }));
   return {
     app,
     path,
     startedAt,
-    ms: performance.now() - startedAt,
+    ms,
     status: reply.status,
     cache: reply.headers.get('x-cache'),
     body: reply.body,
@@ -138,6 +116,22 @@ export function loadLoop(apps: TestApp[], workers: number, pick: () => string) {
 }
 
 /** A numeric field of Redis INFO (used_memory, evicted_keys, total_net_input_bytes...). */
+/** A read that saw a project older than a write acknowledged before the read began. */
+export interface Stale {
+  app: number;
+  /** Read on the replica that took the write. */
+  home: boolean;
+  ageMs: number;
+}
+
+/** No stale read on the replica that took the write, and none older than `boundMs` elsewhere. */
+export function expectFresh(stale: Stale[], boundMs: number): void {
+  const home = stale.filter((s) => s.home);
+  expect(home, 'stale reads on the writing replica').to.deep.equal([]);
+  const old = stale.filter((s) => s.ageMs > boundMs);
+  expect(old, `stale reads older than ${boundMs} ms`).to.deep.equal([]);
+}
+
 export async function infoField(redis: Redis, field: string): Promise<number> {
   const info = await redis.info();
   const line = info.split('\r\n').find((l) => l.startsWith(`${field}:`));

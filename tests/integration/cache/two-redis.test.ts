@@ -5,7 +5,9 @@ import { call, expectProblem, type Reply } from '../../support/http.js';
 import { timed, type Timed } from '../../support/latency.js';
 import { testServers } from '../../support/root-hooks.js';
 import { redisReady, startRedisAs, type RoleRedis } from '../../support/servers.js';
-import { createProject, registerFrom, startReplicas, stopReplicas } from './support.js';
+import { waitUntil } from '../../support/wait-until.js';
+import { createProject, startReplicas, stopReplicas } from './support.js';
+import { PASSWORD, signUp, type User } from '../../support/sign-up.js';
 
 // A hang bound, not a speed claim: a cache command times out at 100 ms, a session
 // check waits REDIS_RECONNECT_WAIT_MS (300 here); the rest is a loaded machine.
@@ -16,7 +18,7 @@ describe('cache: state and cache in two Redis servers, one of them down', functi
   this.timeout(60000);
   let cacheRedis: RoleRedis;
   let apps: TestApp[] = [];
-  let user: { username: string; password: string; token: string };
+  let user: User;
   let id: string;
 
   before(async () => {
@@ -32,7 +34,7 @@ describe('cache: state and cache in two Redis servers, one of them down', functi
   });
   beforeEach(async () => {
     await resetData(apps[0]!.deps);
-    user = await registerFrom(apps[0]!.url, IP);
+    user = await signUp(apps[0]!.url, 'cache', { forwardedFor: IP });
     id = await createProject(apps[0]!.url, user.token, IP);
     // Now in the cache Redis, put there by replica 0; replica 1 has not read it.
     expect((await call(apps[0]!.url, `/projects/${id}`)).status).to.equal(200);
@@ -51,7 +53,7 @@ describe('cache: state and cache in two Redis servers, one of them down', functi
     timed(() =>
       call(app.url, '/auth/login', {
         method: 'POST',
-        json: { username: user.username, password: user.password },
+        json: { username: user.username, password: PASSWORD },
         headers: { 'x-forwarded-for': IP },
       }),
     );
@@ -92,11 +94,8 @@ describe('cache: state and cache in two Redis servers, one of them down', functi
   });
 });
 
-async function cacheBack(apps: TestApp[], timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!apps.every((app) => app.deps.cache?.state().bus === true)) {
-    if (Date.now() > deadline) throw new Error('a replica did not hear the cache Redis again');
-    await sleep(50);
-  }
+async function cacheBack(apps: TestApp[]): Promise<void> {
+  const heard = () => apps.every((app) => app.deps.cache?.state().bus === true);
+  await waitUntil('every replica hears the cache Redis again', 10000, heard, { everyMs: 50 });
   await sleep(apps[0]!.deps.config.CACHE_BREAKER_COOLDOWN_MS + 100);
 }

@@ -3,7 +3,8 @@ import { Collection, FindCursor, MongoServerError } from 'mongodb';
 import sinon from 'sinon';
 import { MONGO_UNAVAILABLE_CODES } from '../../../app/db/mongo-errors.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
 
 /** What a server stepping down or shutting down answers, as the driver raises it. */
 function serverError(code: number, labels: string[] = []): MongoServerError {
@@ -48,15 +49,14 @@ describe('MongoDB going away: a 503 with Retry-After, never a 500', function () 
   const app = useTestApp({ CACHE_ENABLED: 'false', RATE_LIMIT_SCALE: '1000' });
   let token = '';
   let id = '';
+  /** POST /projects as the signed-in member. */
+  const create = (json: object, headers: Record<string, string> = {}) =>
+    call(app.url, '/projects', { method: 'POST', token, json, headers });
 
   beforeEach(async () => {
     await resetData(app.deps);
     token = (await signUp(app.url, 'away')).token;
-    const created = await call(app.url, '/projects', {
-      method: 'POST',
-      token,
-      json: { name: 'Depot', budget: 10, status: 'planning' },
-    });
+    const created = await create({ name: 'Depot', budget: 10, status: 'planning' });
     expect(created.status).to.equal(201);
     id = (created.body as { id: string }).id;
   });
@@ -110,11 +110,7 @@ describe('MongoDB going away: a 503 with Retry-After, never a 500', function () 
 
   it('when a create without Idempotency-Key is interrupted after it landed, then a 503 and no second project', async () => {
     const calls = failProjects('insertOne', serverError(189), 1, true);
-    const reply = await call(app.url, '/projects', {
-      method: 'POST',
-      token,
-      json: { name: 'Bridge', budget: 5, status: 'planning' },
-    });
+    const reply = await create({ name: 'Bridge', budget: 5, status: 'planning' });
     expectUnavailable(reply);
     expect(calls.count).to.equal(1);
     expect(await app.deps.db.collection('projects').countDocuments({ name: 'Bridge' })).to.equal(1);
@@ -122,12 +118,10 @@ describe('MongoDB going away: a 503 with Retry-After, never a 500', function () 
 
   it('when a create with an Idempotency-Key is interrupted after it landed, then it is retried once and gives one project with 201', async () => {
     const calls = failProjects('insertOne', serverError(11602), 1, true);
-    const reply = await call(app.url, '/projects', {
-      method: 'POST',
-      token,
-      json: { name: 'School', budget: 5, status: 'planning' },
-      headers: { 'idempotency-key': 'step-down-1' },
-    });
+    const reply = await create(
+      { name: 'School', budget: 5, status: 'planning' },
+      { 'idempotency-key': 'step-down-1' },
+    );
     expect(reply.status, JSON.stringify(reply.body)).to.equal(201);
     expect(calls.count).to.equal(2);
     expect(await app.deps.db.collection('projects').countDocuments({ name: 'School' })).to.equal(1);

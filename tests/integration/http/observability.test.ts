@@ -1,12 +1,9 @@
 import { expect } from 'chai';
-import {
-  ADMIN_PASSWORD,
-  resetData,
-  startTestApp,
-  type TestApp,
-} from '../../support/app-harness.js';
-import { call, signUp } from '../../support/http.js';
+import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
+import { call } from '../../support/http.js';
 import { capturingLogger } from '../../support/logs.js';
+import { signUp, ADMIN_PASSWORD } from '../../support/sign-up.js';
+import { stopwatch } from '../../support/latency.js';
 
 describe('health, version, metrics, docs and logs', () => {
   let app: TestApp;
@@ -65,12 +62,12 @@ describe('health, version, metrics, docs and logs', () => {
     const other = await startTestApp();
     try {
       other.deps.redis.disconnect();
-      const started = Date.now();
+      const started = stopwatch();
       const text = String((await call(other.url, '/metrics')).body);
       expect(text).to.match(/dependency_up\{dependency="redis"\} 0/);
       expect(text).to.match(/dependency_up\{dependency="mongodb"\} 1/);
       // The Redis probe waits REDIS_TIMEOUT_MS at most; generous bound, catches a hang.
-      expect(Date.now() - started).to.be.below(5000);
+      expect(started.ms()).to.be.below(5000);
     } finally {
       await other.stop();
     }

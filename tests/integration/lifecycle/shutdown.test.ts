@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { freePort } from '../../support/ports.js';
 import { testServers } from '../../support/root-hooks.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -29,17 +30,14 @@ async function startProcess(
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 20000;
-  while (Date.now() < deadline) {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (ready === 200) return { child, logs: () => output };
-    await sleep(100);
+  const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+  try {
+    await waitUntil('/readyz answers 200', 20000, ready, { everyMs: 100 });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`app did not become ready: ${output}`, { cause: err });
   }
-  child.kill('SIGKILL');
-  throw new Error(`app did not become ready: ${output}`);
+  return { child, logs: () => output };
 }
 
 describe('graceful shutdown', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
 
 const valid = { name: 'Depot', budget: 100, status: 'planning' };
 

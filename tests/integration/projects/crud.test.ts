@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signInAdmin, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signInAdmin, signUp } from '../../support/sign-up.js';
 
 const valid = { name: 'Harbour bridge', budget: 1250000.5, status: 'planning' };
 

@@ -8,7 +8,9 @@ import {
 import { createIdempotentCreates } from '../../../app/projects/idempotent-create.js';
 import { createProjectsRepository } from '../../../app/projects/repository.js';
 import { resetData, startTestApp, type TestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp, type Reply } from '../../support/http.js';
+import { call, expectProblem, type Reply } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
+import { stopwatch } from '../../support/latency.js';
 
 const body = { name: 'Dam repair', budget: 500, status: 'planning' } as const;
 const fields = {
@@ -46,11 +48,11 @@ describe('projects: idempotent creates across three replicas', () => {
 
   it('when 60 requests with 5 keys race over three replicas, then each key creates exactly one project and every request gets its 201', async () => {
     const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
-    const started = Date.now();
+    const started = stopwatch();
     const replies = await Promise.all(
       Array.from({ length: 60 }, (_, i) => post(i, keys[i % keys.length]!)),
     );
-    const elapsed = Date.now() - started;
+    const elapsed = started.ms();
     expect(replies.map((r) => r.status)).to.deep.equal(replies.map(() => 201));
     for (const key of keys) {
       const ids = new Set(
@@ -62,7 +64,9 @@ describe('projects: idempotent creates across three replicas', () => {
     const records = await apps[0]!.deps.db.collection(IDEMPOTENCY_COLLECTION).find().toArray();
     expect(records.map((r) => r.state)).to.deep.equal(keys.map(() => 'done'));
     const replayed = replies.filter((r) => r.headers.get('idempotent-replayed') === 'true').length;
-    console.log(`      60 racing requests, 5 keys: ${replayed} replayed, ${elapsed} ms in all`);
+    console.log(
+      `      60 racing requests, 5 keys: ${replayed} replayed, ${elapsed.toFixed(0)} ms in all`,
+    );
   });
 
   it('when racing requests share a key but not a body, then one body wins: its senders get the 201, the others 422', async () => {
@@ -104,22 +108,22 @@ describe('projects: idempotent creates across three replicas', () => {
       await new Promise((done) => setTimeout(done, 300));
       await store.complete(claimed!, await repository.insert(fields, alice.id, claimed!.projectId));
     })();
-    const started = Date.now();
+    const started = stopwatch();
     const retry = await post(2, 'in-flight');
     await finish;
     expect(retry.status).to.equal(201);
     expect(retry.body.id).to.equal(claimed!.projectId);
     expect(retry.headers.get('idempotent-replayed')).to.equal('true');
-    expect(Date.now() - started).to.be.at.least(250);
+    expect(started.ms()).to.be.at.least(250);
     expect(await projectCount()).to.equal(1);
   });
 
   it('when the first request stays in flight past the wait, then 409 with Retry-After and nothing is created', async function () {
     this.timeout(10_000);
     await store.claim(scope('stuck'), 60_000);
-    const started = Date.now();
+    const started = stopwatch();
     const reply = await post(1, 'stuck');
-    const waited = Date.now() - started;
+    const waited = started.ms();
     expect(expectProblem(reply, 409).detail).to.include('Idempotency-Key');
     const retryAfter = Number(reply.headers.get('retry-after'));
     expect(retryAfter).to.be.within(1, 60);
@@ -133,11 +137,11 @@ describe('projects: idempotent creates across three replicas', () => {
       Promise.reject(new Error('MongoDB went away')),
     ).catch((err: unknown) => err);
     expect(failure).to.have.property('message', 'MongoDB went away');
-    const started = Date.now();
+    const started = stopwatch();
     const retry = await post(0, 'failed');
     expect(retry.status).to.equal(201);
     // Well inside the 10 s lease: the failed claimant released it.
-    expect(Date.now() - started).to.be.below(1_000);
+    expect(started.ms()).to.be.below(1_000);
     expect(await projectCount()).to.equal(1);
   });
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { IDEMPOTENCY_COLLECTION, RETENTION_MS } from '../../../app/projects/idempotency-store.js';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, expectProblem, signUp } from '../../support/http.js';
+import { call, expectProblem } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
 
 const body = { name: 'Harbour bridge', budget: 1250000.5, status: 'planning' };
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { resetData, useTestApp } from '../../support/app-harness.js';
-import { call, signUp } from '../../support/http.js';
+import { call } from '../../support/http.js';
+import { signUp } from '../../support/sign-up.js';
 
 interface Item {
   id: string;

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { resetData, useTestApp } from '../../support/app-harness.js';
 import { startFlood } from '../../support/flood.js';
-import { call, signUp } from '../../support/http.js';
+import { call } from '../../support/http.js';
 import { describeLatency, percentile } from '../../support/latency.js';
 import { pointTraffic } from '../../support/point-traffic.js';
 import { seedProjects } from '../../support/seed-projects.js';
+import { signUp } from '../../support/sign-up.js';
 
 const PROJECTS = 3000;
 // Five attacking addresses at nginx's 20 r/s each, all on this replica, sent open-loop

@@ -4,7 +4,9 @@ import { startTestApp, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { capturingLogger } from '../../support/logs.js';
 import { REDIS_APP_USER, startRedisAs, type RoleRedis } from '../../support/servers.js';
-import { createProject, registerFrom } from '../cache/support.js';
+import { waitUntil } from '../../support/wait-until.js';
+import { createProject } from '../cache/support.js';
+import { signUp, PASSWORD } from '../../support/sign-up.js';
 
 const IP = '10.9.0.1';
 
@@ -54,7 +56,7 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
   it('when two replicas sign in, lock out, cache and invalidate through both servers, then everything that needs Redis works and nothing was refused', async () => {
     const [a, b] = apps as [TestApp, TestApp];
     // Sessions: a token made on one replica is read by the other from the state Redis.
-    const user = await registerFrom(a.url, IP);
+    const user = await signUp(a.url, 'cache', { forwardedFor: IP });
     expect((await call(b.url, '/auth/me', { token: user.token })).status).to.equal(200);
 
     // Cache: b caches the project (L2 script, lease), a's write invalidates it (MULTI,
@@ -69,7 +71,12 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
       headers: { 'x-forwarded-for': IP },
     });
     expect(patched.status).to.equal(200);
-    await waitFor(async () => (await call(b.url, `/projects/${id}`)).body.budget === 7);
+    await waitUntil(
+      'the other replica reads the new budget',
+      5000,
+      async () => (await call(b.url, `/projects/${id}`)).body.budget === 7,
+      { everyMs: 50 },
+    );
 
     // Limiters: failures counted on a lock the account out on b too. Each replica's
     // in-memory insurance limiter would not share them: this is the Redis script.
@@ -83,7 +90,7 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
     }
     const locked = await call(b.url, '/auth/login', {
       method: 'POST',
-      json: { username: user.username, password: user.password },
+      json: { username: user.username, password: PASSWORD },
       headers: { 'x-forwarded-for': IP },
     });
     expect(locked.status).to.equal(429);
@@ -170,12 +177,3 @@ describe('redis: the app signs in as an ACL user that may run only what it uses'
     }
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not met in time');
-}

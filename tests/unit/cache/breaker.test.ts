@@ -1,15 +1,10 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { createBreaker } from '../../../app/cache/breaker.js';
+import { useFakeClock } from '../../support/fake-clock.js';
 
 describe('cache breaker', () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = sinon.useFakeTimers();
-  });
-  afterEach(() => {
-    clock.restore();
-  });
+  const clock = useFakeClock();
 
   function breaker(probe: () => Promise<void>) {
     const events: string[] = [];

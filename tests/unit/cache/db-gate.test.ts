@@ -3,15 +3,10 @@ import { MongoNetworkError } from 'mongodb';
 import sinon from 'sinon';
 import { createDbGate, isMongoUnavailable } from '../../../app/cache/db-gate.js';
 import { UnavailableError, ValidationError } from '../../../app/errors/app-errors.js';
+import { useFakeClock } from '../../support/fake-clock.js';
 
 describe('cache MongoDB gate', () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = sinon.useFakeTimers();
-  });
-  afterEach(() => {
-    clock.restore();
-  });
+  const clock = useFakeClock();
 
   const down = () => Promise.reject(new MongoNetworkError('connection closed'));
 

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asClient, createBulkhead } from '../../../app/concurrency/bulkhead.js';
 import { OverloadedError } from '../../../app/errors/app-errors.js';
+import { waitUntil } from '../../support/wait-until.js';
+import { stopwatch } from '../../support/latency.js';
 
 /** Work that runs until the test lets it go. */
 function held() {
@@ -72,12 +74,12 @@ describe('bulkhead', () => {
     const running = bulkhead.run(first.work);
     const second = held();
     const waits = bulkhead.run(second.work);
-    const started = performance.now();
+    const started = stopwatch();
     const refused = await bulkhead.run(() => Promise.resolve()).catch((e: unknown) => e);
     expect(refused, 'one 40 ms turn and half of one ahead: 60 ms, at 50').to.be.instanceOf(
       OverloadedError,
     );
-    expect(performance.now() - started).to.be.below(20);
+    expect(started.ms()).to.be.below(20);
     first.release();
     second.release();
     await Promise.all([running, waits]);
@@ -101,15 +103,10 @@ describe('bulkhead', () => {
     runs.push(start('b', 'b2'));
     expect(bulkhead.load()).to.include({ running: 1, waiting: 4 });
     for (const name of ['a1', 'b1', 'a2', 'b2', 'a3']) {
-      await until(() => order.includes(name));
+      await waitUntil(`${name} started`, 200, () => order.includes(name), { everyMs: 1 });
       jobs.get(name)!.release();
     }
     await Promise.all(runs);
     expect(order).to.deep.equal(['a1', 'b1', 'a2', 'b2', 'a3']);
   });
 });
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i += 1) await sleep(1);
-  expect(check(), 'in time').to.equal(true);
-}

@@ -8,15 +8,11 @@ import {
   type LoadShedder,
 } from '../../../app/http/load-shedding.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '../../support/wait-until.js';
+import { stopwatch } from '../../support/latency.js';
 
-/** Polls `check` every 5 ms until it holds; fails naming what never did. */
-async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`within ${timeoutMs} ms, never: ${what}`);
-    await sleep(5);
-  }
-}
+/** In-process waits: a try every 5 ms. */
+const OFTEN = { everyMs: 5 };
 
 describe('load shedding', () => {
   let server: Server;
@@ -62,7 +58,7 @@ describe('load shedding', () => {
   it('when maxInFlight requests are being worked on, then the next is a 503 problem with Retry-After, logged, until one finishes', async () => {
     void fetch(`${base}/projects/a`);
     void fetch(`${base}/projects/b`, { method: 'PATCH' });
-    await until('two requests admitted', () => shedder.inFlight() === 2);
+    await waitUntil('two requests admitted', 3000, () => shedder.inFlight() === 2, OFTEN);
     const refused = await fetch(`${base}/projects/c`, { headers: { 'x-request-id': 'req-1' } });
     expect(refused.status).to.equal(503);
     expect(refused.headers.get('content-type')).to.equal('application/problem+json; charset=utf-8');
@@ -78,22 +74,22 @@ describe('load shedding', () => {
       ['/projects/c', 'shed', 503, 'req-1'],
     ]);
     release();
-    await until('the held requests finished', () => shedder.inFlight() === 0);
+    await waitUntil('the held requests finished', 3000, () => shedder.inFlight() === 0, OFTEN);
     void fetch(`${base}/projects/d`);
-    await until('a new request admitted', () => shedder.inFlight() === 1);
+    await waitUntil('a new request admitted', 3000, () => shedder.inFlight() === 1, OFTEN);
   });
 
   it('when list pages (under a bulkhead of their own) are in progress, then they count nowhere here and by-id reads are still admitted; past the limit lists are admitted, by-id reads are not', async () => {
     const lists = ['/projects?q=a', '/projects/?q=b', '/projects', '/projects?q=d'];
     for (const path of lists) void fetch(base + path);
-    await until('the list pages admitted', () => held.length === 4);
+    await waitUntil('the list pages admitted', 3000, () => held.length === 4, OFTEN);
     expect(shedder.inFlight()).to.equal(0);
     void fetch(`${base}/projects/a`);
     void fetch(`${base}/projects/b`, { method: 'PATCH' });
-    await until('two by-id requests admitted', () => shedder.inFlight() === 2);
+    await waitUntil('two by-id requests admitted', 3000, () => shedder.inFlight() === 2, OFTEN);
     expect((await fetch(`${base}/projects/c`)).status).to.equal(503);
     void fetch(`${base}/projects?q=e`);
-    await until('a list page admitted past the limit', () => held.length === 7);
+    await waitUntil('a list page admitted past the limit', 3000, () => held.length === 7, OFTEN);
     expect(shedder.inFlight()).to.equal(2);
     expect((await fetch(`${base}/projects?q=f`, { method: 'POST' })).status, 'not a GET').to.equal(
       503,
@@ -106,12 +102,12 @@ describe('load shedding', () => {
     delayMs = 51;
     expect((await fetch(`${base}/version`)).status).to.equal(503);
     const exempt = ['/healthz', '/readyz', '/metrics'].map((path) => fetch(`${base}${path}`));
-    await until('the internal endpoints admitted', () => held.length === 3);
+    await waitUntil('the internal endpoints admitted', 3000, () => held.length === 3, OFTEN);
     release();
     expect((await Promise.all(exempt)).map((r) => r.status)).to.deep.equal([200, 200, 200]);
     delayMs = 50;
     const admitted = fetch(`${base}/version`);
-    await until('admitted at the limit', () => held.length === 1);
+    await waitUntil('admitted at the limit', 3000, () => held.length === 1, OFTEN);
     release();
     expect((await admitted).status).to.equal(200);
   });
@@ -122,13 +118,13 @@ describe('load shedding', () => {
       await sleep(150); // the sampler's first tick only starts its clock
       let seen = 0;
       for (let turn = 0; turn < 20; turn += 1) {
-        const end = Date.now() + 50;
-        while (Date.now() < end); // a turn of busy work: nothing else runs
+        const busy = stopwatch();
+        while (busy.ms() < 50); // a turn of busy work: nothing else runs
         await new Promise((resolve) => setImmediate(resolve));
         seen = Math.max(seen, delay.ms());
       }
       expect(seen).to.be.above(25);
-      await until('the delay back under 10 ms', () => delay.ms() < 10);
+      await waitUntil('the delay back under 10 ms', 3000, () => delay.ms() < 10, OFTEN);
     } finally {
       delay.close();
     }
@@ -138,8 +134,8 @@ describe('load shedding', () => {
     const delay = sampleEventLoopDelay(100, 3);
     try {
       await sleep(450); // three quiet windows
-      const end = Date.now() + 300;
-      while (Date.now() < end); // one long stall
+      const stall = stopwatch();
+      while (stall.ms() < 300); // one long stall
       let seen = 0;
       for (let tick = 0; tick < 8; tick += 1) {
         await sleep(50);
