@@ -6,6 +6,7 @@ import { launchChromium } from './support/browser.js';
 import { Client, pacedOutcomes, REFUSED_OR_RESET } from './support/client.js';
 import { e2eUsers } from './support/checks.js';
 import { sh } from '../support/commands.js';
+import { PASSWORD } from '../support/sign-up.js';
 import { waitUntil } from '../support/wait-until.js';
 import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
 import { fingerprint, handshake, spkiHash, TestCa, type Pair } from './support/tls.js';
@@ -107,7 +108,7 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
     try {
       const login = await client.call('/auth/login', {
         method: 'POST',
-        json: { username: user!.username, password: 'e2e password, long enough' },
+        json: { username: user!.username, password: PASSWORD },
       });
       expect(login.status).to.equal(200);
       const token = (login.body as { token: string }).token;
