@@ -9,6 +9,8 @@ const ADDRESSES = 120;
 const PER_ADDRESS_RPS = 19;
 const SURGE_MS = 15000;
 const AFTER_MS = 10000;
+/** The stack's LIST_WAIT_MS (its default: docker-stack.yml does not set it). */
+const LIST_WAIT_MS = 2000;
 
 const success = (s: Sample) => (s[2] >= 200 && s[2] < 300) || s[2] === 304;
 
@@ -62,9 +64,16 @@ describe('e2e swarm: past capacity, through nginx from many client addresses', (
     const latencies = ok.map((s) => s[1]);
     const byId = [KINDS.indexOf('cached'), KINDS.indexOf('uncached')];
     const readLatencies = ok.filter((s) => byId.includes(s[3])).map((s) => s[1]);
+    // A list page or search may wait LIST_WAIT_MS for a slot of the list bulkhead before
+    // its 503 (fair shedding); every other refusal is immediate.
+    const scans = [KINDS.indexOf('list'), KINDS.indexOf('search')];
     const refusalP99 = percentile(
-      refused.map((s) => s[1]),
+      refused.filter((s) => !scans.includes(s[3])).map((s) => s[1]),
       99,
+    );
+    const scanRefusalMax = Math.max(
+      0,
+      ...refused.filter((s) => scans.includes(s[3])).map((s) => s[1]),
     );
     // Normal service: from the last request sent after the surge that was refused or
     // slower than 1 s, counted from the surge's end (0: none).
@@ -89,7 +98,7 @@ describe('e2e swarm: past capacity, through nginx from many client addresses', (
         `${refused.length} refused, p50 ${percentile(
           refused.map((s) => s[1]),
           50,
-        )} ms p99 ${refusalP99} ms (statuses ${[...new Set(refused.map((s) => s[2]))].join(' ')}); ` +
+        )} ms, p99 ${refusalP99} ms but list pages and searches, those at most ${Math.round(scanRefusalMax)} ms (statuses ${[...new Set(refused.map((s) => s[2]))].join(' ')}); ` +
         `recovery ${(recoveryMs / 1000).toFixed(1)} s\n` +
         `      surge by kind (served/sent, p99 of served): ${byKind}; load agent: ${result.cpuMs.join('/')} ms CPU by phase, ` +
         `at most ${result.maxLateMs} ms late`,
@@ -102,13 +111,17 @@ describe('e2e swarm: past capacity, through nginx from many client addresses', (
     // writes wait on FerretDB's one CPU, which scans saturate at 2x (p99 0.9-4 s here,
     // stack/MEASURED.md, "Past capacity"), so they are bounded at 5 s, below what the stack did
     // before it shed load (p99 up to 8.5 s, 502s among them). Refusals are bounded at
-    // 1 s on this shared 2-core machine (their p50 is a few ms, their p99 28-539 ms).
+    // 1 s on this shared 2-core machine (their p50 is a few ms), a list page's or
+    // search's at LIST_WAIT_MS (2 s, the stack's) and 1 s more.
     expect(goodput).to.be.at.least(0.8 * capacity);
     expect(percentile(readLatencies, 99), 'p99 of cached and by-id reads').to.be.at.most(1000);
     expect(percentile(latencies, 99), 'p99 of every success').to.be.at.most(5000);
     const malformed = refused.filter((s) => s[5] !== 1).map((s) => s[2]);
     expect(malformed, 'refusals that are not 503/429 problems with Retry-After').to.deep.equal([]);
-    expect(refusalP99).to.be.at.most(1000);
+    expect(refusalP99, 'p99 of refusals but list pages and searches').to.be.at.most(1000);
+    expect(scanRefusalMax, 'the slowest refused list page or search').to.be.at.most(
+      LIST_WAIT_MS + 1000,
+    );
     expect(recoveryMs).to.be.at.most(5000);
     expect(
       after.map((c) => c.id),
