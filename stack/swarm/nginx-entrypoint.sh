@@ -19,6 +19,9 @@ done
 # in front takes this node out, and nginx goes on serving for EDGE_DRAIN_SECONDS before
 # its graceful stop; by then no new connection comes here and none is refused.
 drain="${EDGE_DRAIN_SECONDS:-5}"
+# A node that died left its stub_status socket in the volume, and nginx will not bind
+# over it ("Address already in use"); one nginx per node, so a socket here is stale.
+rm -f /run/nginx-status/status.sock
 nginx -g 'daemon off;' &
 pid=$!
 # shellcheck disable=SC2317 # run by the trap below
