@@ -103,7 +103,7 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
     expect(await missing(cluster, 'roll', result.acked)).to.deep.equal([]);
   });
 
-  it('updates nginx node by node three times and changes its certificate under reads and writes through the balancer: 0 failed, 0 lost', async () => {
+  it('updates nginx node by node three times, the third a certificate change, under reads and writes through the balancer: 0 failed, 0 lost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'groundwork-cluster-tls-'));
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
@@ -129,7 +129,8 @@ describe('the stack on a 3-node cluster (make cluster)', function () {
       ]);
       const result = await underLoad('edge', [cluster.balancer], async () => {
         await pause(5000);
-        for (let run = 1; run <= 3; run += 1) {
+        // Two forced updates, then make tls: each replaces nginx one node at a time.
+        for (let run = 1; run <= 2; run += 1) {
           await cluster.docker([
             'service',
             'update',
