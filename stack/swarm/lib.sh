@@ -166,16 +166,19 @@ service_spread() {
   ((most <= (replicas + nodes - 1) / nodes))
 }
 
-# rebalance SERVICE: a forced rolling update (the service's own update_config: start-first,
-# one at a time) when SERVICE is not spread, which places its tasks over the nodes again.
-# Start-first places each new task while the one it replaces still runs, so one pass can
-# tie and pick a node twice: up to three passes, until it is spread.
+# rebalance SERVICE: moves one task at a time from the most loaded node to the least, until
+# SERVICE is spread. One more replica is placed by the scheduler on the least loaded node;
+# scaling back removes a task from the node with the most copies (swarmkit's scale-down
+# rule), which drains as in a rollout. A forced update cannot do it: start-first places each
+# new task while the old one runs, so ties put two on one node again.
 rebalance() {
-  local pass
-  for pass in 1 2 3; do
+  local move replicas
+  replicas="$(docker service inspect "$1" --format '{{.Spec.Mode.Replicated.Replicas}}')"
+  for ((move = 1; move <= replicas; move++)); do
     if service_spread "$1"; then return 0; fi
-    echo "rebalance: $1 is not spread over the nodes; replacing its tasks one at a time (pass $pass)"
-    docker service update --detach=false --quiet --force "$1" >/dev/null
+    echo "rebalance: $1 is not spread over the nodes; moving one replica (move $move)"
+    docker service scale --detach=false "$1=$((replicas + 1))" >/dev/null
+    docker service scale --detach=false "$1=$replicas" >/dev/null
   done
   service_spread "$1" || echo "rebalance: WARNING: $1 is still not spread (docker service ps $1)" >&2
 }
