@@ -31,6 +31,8 @@ describe('the cluster when the data node is lost for good (make cluster, make re
     this.timeout(1200000);
     cluster = await sharedCluster();
     cluster.via = 2;
+    // Node 2 may be the one the previous file killed and booted again.
+    await cluster.edgeServes(2);
     client = new Client(cluster.endpoints[1]!, '127.0.0.1');
     close = () => {
       client.close();

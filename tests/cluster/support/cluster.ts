@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Client } from '../../e2e/support/client.js';
 import { sh } from '../../support/commands.js';
 import { waitUntil } from '../../support/wait-until.js';
 
@@ -96,6 +97,18 @@ export class Cluster {
     await waitUntil(`${this.name(node)} ready again`, timeoutMs, async () =>
       (await this.nodeState(node)).startsWith('ready') ? true : undefined,
     );
+  }
+
+  /** Resolves once `node`'s nginx answers through its balancer listener (a global task restarts late). */
+  async edgeServes(node: number, timeoutMs = 90000): Promise<void> {
+    const client = new Client(this.endpoints[node - 1]!, '127.0.0.1');
+    try {
+      await waitUntil(`${this.name(node)}'s nginx serving`, timeoutMs, async () =>
+        (await client.call('/version')).status === 200 ? true : undefined,
+      );
+    } finally {
+      client.close();
+    }
   }
 
   async serviceLabel(key: string): Promise<string> {
