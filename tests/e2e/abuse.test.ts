@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { AgentJob, HoldResult, PacedResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
 import { sh } from '../support/commands.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 const HELD = 2000;
 /** nginx's client_header_timeout and its limit_conn on requests with a body (nginx/nginx.conf.template). */
@@ -10,16 +11,11 @@ const HEADER_TIMEOUT_MS = 10000;
 const BODY_LIMIT = 10;
 
 describe('e2e: nginx keeps serving while one address holds 2,000 idle or slow connections', () => {
-  let swarm: Swarm;
-  let url: string;
   let attacker: TestHost, reader: TestHost;
-
-  before(async function (this: Mocha.Context) {
-    this.timeout(300000);
-    swarm = await sharedSwarm();
-    url = `http://${BRIDGE_IP}:${swarm.port}`;
+  const swarm = useSwarm({ timeoutMs: 300000 }, async () => {
     [attacker, reader] = (await createHosts(2)) as [TestHost, TestHost];
   });
+  const url = `http://${BRIDGE_IP}:${swarm.port}`;
 
   /**
    * The attacker holds HELD connections for 25 s; once they are open, the reader sends

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
 import { sh } from '../support/commands.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { stopwatch } from '../support/latency.js';
 
 /** An image FROM the running one whose command is `cmd`: built in seconds, no app build. */
@@ -15,13 +15,9 @@ async function badImage(base: string, name: string, cmd: string[]): Promise<stri
 }
 
 describe('e2e swarm: a bad image rolls itself back', () => {
-  let swarm: Swarm;
   let load: Load;
   let running: string;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    await swarm.converged('web');
+  const swarm = useSwarm({ converged: 'web' }, async () => {
     load = new Load(swarm.url, `bad${process.pid}`, await e2eUsers(swarm));
     await load.prepare();
     running = await swarm.image('web');

@@ -3,17 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing, replicaVersions } from './support/checks.js';
 import { Load } from './support/load.js';
 import { sh } from '../support/commands.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { stopwatch } from '../support/latency.js';
 
 describe('e2e swarm: rolling update (make swarm-rollout)', () => {
-  let swarm: Swarm;
   let load: Load;
   let original: string[];
   const tag = `rollout${process.pid}`;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({}, async () => {
     load = new Load(swarm.url, tag, await e2eUsers(swarm));
     await load.prepare();
   });
