@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers } from './support/checks.js';
-import { Client, clientIp } from './support/client.js';
+import { clientIp, useClient } from './support/client.js';
 import { sh } from '../support/commands.js';
 import { waitUntil } from '../support/wait-until.js';
 import { docker, E2E_BACKUP_INTERVAL } from './support/swarm.js';
@@ -61,11 +61,7 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
       expect(created.status, created.text).to.equal(201);
     }
   });
-  // Made as the file loads, before any hook, so that `after` can close it whatever failed.
-  const client = new Client(swarm.url, clientIp(41, 1));
-  after(() => {
-    client.close();
-  });
+  const client = useClient(swarm.url, clientIp(41, 1));
 
   async function read(id: string): Promise<Snapshot & { status: number }> {
     // Paced under nginx's 20 r/s per address, so reads are never the limit's 429s.

@@ -1,16 +1,12 @@
 import { expect } from 'chai';
-import { Client } from './support/client.js';
+import { useClient } from './support/client.js';
 import { e2eUsers } from './support/checks.js';
 import { useSwarm } from './support/shared-swarm.js';
 import { PASSWORD } from '../support/sign-up.js';
 
 describe('e2e swarm: the contract through nginx', () => {
   const swarm = useSwarm();
-  // Made as the file loads, so that `after` can close it whatever failed.
-  const client = new Client(swarm.url, '127.0.0.1');
-  after(() => {
-    client.close();
-  });
+  const client = useClient(swarm.url, '127.0.0.1');
 
   it('when a member signs in, creates, reads, patches and deletes a project, then every step answers as the contract says', async function (this: Mocha.Context) {
     this.timeout(60000);

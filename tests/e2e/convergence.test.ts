@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Client } from './support/client.js';
+import { useClient } from './support/client.js';
 import { docker } from './support/swarm.js';
 import { useSwarm } from './support/shared-swarm.js';
 
@@ -7,11 +7,7 @@ const HEALTH = '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}'
 
 describe('e2e swarm: make swarm converges', () => {
   const swarm = useSwarm();
-  // Made as the file loads, so that `after` can close it whatever failed.
-  const client = new Client(swarm.url, '127.0.0.1');
-  after(() => {
-    client.close();
-  });
+  const client = useClient(swarm.url, '127.0.0.1');
 
   it('when the stack is up, then every service runs its replica count and every task with a healthcheck is healthy', async function (this: Mocha.Context) {
     this.timeout(60000);
