@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { AgentJob, HoldResult, PacedResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
 import { sh } from '../support/commands.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 const HELD = 2000;
 /** nginx's client_header_timeout and its limit_conn on requests with a body (nginx/nginx.conf.template). */
@@ -10,16 +11,11 @@ const HEADER_TIMEOUT_MS = 10000;
 const BODY_LIMIT = 10;
 
 describe('e2e: nginx keeps serving while one address holds 2,000 idle or slow connections', () => {
-  let swarm: Swarm;
-  let url: string;
   let attacker: TestHost, reader: TestHost;
-
-  before(async function (this: Mocha.Context) {
-    this.timeout(300000);
-    swarm = await sharedSwarm();
-    url = `http://${BRIDGE_IP}:${swarm.port}`;
+  const swarm = useSwarm({ timeoutMs: 300000 }, async () => {
     [attacker, reader] = (await createHosts(2)) as [TestHost, TestHost];
   });
+  const url = `http://${BRIDGE_IP}:${swarm.port}`;
 
   /**
    * The attacker holds HELD connections for 25 s; once they are open, the reader sends
@@ -61,23 +57,25 @@ describe('e2e: nginx keeps serving while one address holds 2,000 idle or slow co
     return held;
   }
 
-  it('when one address holds 2,000 connections that send nothing, then another address is served every time, and nginx drops each idle connection after client_header_timeout', async function (this: Mocha.Context) {
-    this.timeout(120000);
-    const held = await underSiege('idle');
-    expect(pct(held.lifetimesMs, 1)).to.be.within(
-      HEADER_TIMEOUT_MS - 500,
-      HEADER_TIMEOUT_MS + 3000,
-    );
-  });
-
-  it('when one address holds 2,000 connections that send a header a byte a second, then another address is served every time, and the trickle does not extend client_header_timeout', async function (this: Mocha.Context) {
-    this.timeout(120000);
-    const held = await underSiege('slow-header');
-    expect(pct(held.lifetimesMs, 1)).to.be.within(
-      HEADER_TIMEOUT_MS - 500,
-      HEADER_TIMEOUT_MS + 3000,
-    );
-  });
+  for (const [mode, title] of [
+    [
+      'idle',
+      'when one address holds 2,000 connections that send nothing, then another address is served every time, and nginx drops each idle connection after client_header_timeout',
+    ],
+    [
+      'slow-header',
+      'when one address holds 2,000 connections that send a header a byte a second, then another address is served every time, and the trickle does not extend client_header_timeout',
+    ],
+  ] as const) {
+    it(title, async function (this: Mocha.Context) {
+      this.timeout(120000);
+      const held = await underSiege(mode);
+      expect(pct(held.lifetimesMs, 1)).to.be.within(
+        HEADER_TIMEOUT_MS - 500,
+        HEADER_TIMEOUT_MS + 3000,
+      );
+    });
+  }
 
   it("when one address holds 2,000 connections that send a body a byte a second, then another address is served every time, and all but the rate limit's burst are refused at once", async function (this: Mocha.Context) {
     this.timeout(120000);

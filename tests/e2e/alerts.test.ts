@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { AlertReceiver } from './support/alert-receiver.js';
 import { sh } from '../support/commands.js';
 import { waitUntil } from '../support/wait-until.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { SCRAPE_JOBS } from '../stack/stack-file.js';
 
 // The stack redeployed with short intervals (stack/monitoring/render.sh), the way an
@@ -49,13 +50,10 @@ function seconds(from: number, to: number): string {
 }
 
 describe('e2e swarm: alerts fire and resolve end to end', () => {
-  let swarm: Swarm;
   let prometheus: string;
   const receiver = new AlertReceiver();
 
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({}, async () => {
     await receiver.start();
     await sh('bash', ['stack/swarm.sh', 'up', swarm.stack], {
       env: { ...FAST, ALERT_WEBHOOK_URL: receiver.url },

@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers } from './support/checks.js';
-import { Client, clientIp } from './support/client.js';
+import { clientIp, useClient } from './support/client.js';
 import { sh } from '../support/commands.js';
 import { waitUntil } from '../support/wait-until.js';
-import { docker, E2E_BACKUP_INTERVAL, sharedSwarm, Swarm } from './support/swarm.js';
+import { docker, E2E_BACKUP_INTERVAL } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { PASSWORD, type User } from '../support/sign-up.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,18 +42,12 @@ interface Snapshot {
  * archive taken with `make backup`, MongoDB's volume destroyed, `make restore`.
  */
 describe('e2e swarm: backups and restore (make backup, make backups, make restore)', () => {
-  let swarm: Swarm;
-  // Made first, so that `after` can close it whatever failed.
-  const client = new Client(new Swarm().url, clientIp(41, 1));
   let user: User;
   const tag = `backup${process.pid}`;
   const saved = new Map<string, Snapshot>();
   let copied = '';
 
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    await swarm.converged('backup');
+  const swarm = useSwarm({ converged: 'backup' }, async () => {
     user = (await e2eUsers(swarm))[0]!;
     for (let n = 0; n < 30; n += 1) {
       const json = {
@@ -66,10 +61,7 @@ describe('e2e swarm: backups and restore (make backup, make backups, make restor
       expect(created.status, created.text).to.equal(201);
     }
   });
-
-  after(() => {
-    client.close();
-  });
+  const client = useClient(swarm.url, clientIp(41, 1));
 
   async function read(id: string): Promise<Snapshot & { status: number }> {
     // Paced under nginx's 20 r/s per address, so reads are never the limit's 429s.

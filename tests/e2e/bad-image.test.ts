@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, replicaVersions } from './support/checks.js';
-import { Load } from './support/load.js';
+import { Load, underLoad } from './support/load.js';
 import { sh } from '../support/commands.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
-import { stopwatch } from '../support/latency.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 /** An image FROM the running one whose command is `cmd`: built in seconds, no app build. */
 async function badImage(base: string, name: string, cmd: string[]): Promise<string> {
@@ -15,13 +13,9 @@ async function badImage(base: string, name: string, cmd: string[]): Promise<stri
 }
 
 describe('e2e swarm: a bad image rolls itself back', () => {
-  let swarm: Swarm;
   let load: Load;
   let running: string;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    await swarm.converged('web');
+  const swarm = useSwarm({ converged: 'web' }, async () => {
     load = new Load(swarm.url, `bad${process.pid}`, await e2eUsers(swarm));
     await load.prepare();
     running = await swarm.image('web');
@@ -48,14 +42,11 @@ describe('e2e swarm: a bad image rolls itself back', () => {
       this.timeout(600000);
       const versions = await replicaVersions(swarm);
       const image = await badImage(running, bad.name, bad.cmd);
-      load.start(500000);
-      await sleep(2000);
-      const started = stopwatch();
-      const rollout = await swarm.rolloutImage(image);
-      const seconds = started.seconds().toFixed(0);
-      await sleep(2000);
-      const result = await load.stop();
-      console.log(`      ${bad.name}: rolled back in ${seconds} s; ${load.summary()}`);
+      const run = await underLoad(load, { maxMs: 500000, settleMs: 2000 }, () =>
+        swarm.rolloutImage(image),
+      );
+      const { value: rollout, seconds, result } = run;
+      console.log(`      ${bad.name}: rolled back in ${seconds.toFixed(0)} s; ${load.summary()}`);
 
       expect(rollout.ok, rollout.output).to.equal(false);
       expect(rollout.output).to.include("Swarm says 'rollback_completed'");

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { sh } from '../support/commands.js';
 import { waitUntil } from '../support/wait-until.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 // Run inside a web task with the image's Node: GETs (or POSTs) each URL once and prints,
 // per URL, "status NNN" or "error CODE". The same probe must reach what web should
@@ -50,12 +51,8 @@ async function addresses(swarm: Swarm, name: string): Promise<string[]> {
 
 describe('e2e swarm: a web task cannot reach the monitoring plane', function () {
   this.timeout(180000);
-  let swarm: Swarm;
   let web: string;
-
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({}, async () => {
     [web] = (await swarm.containers('web')) as [string];
   });
 
@@ -110,11 +107,7 @@ describe('e2e swarm: a web task cannot reach the monitoring plane', function () 
 
 describe("e2e swarm: the app's Redis user runs only the app's commands", function () {
   this.timeout(120000);
-  let swarm: Swarm;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-  });
+  const swarm = useSwarm();
 
   // As the healthcheck does: the password from the container's own secret file, in
   // REDISCLI_AUTH, never on a command line. An error reply is output, not a failure.

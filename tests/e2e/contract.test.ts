@@ -1,20 +1,12 @@
 import { expect } from 'chai';
-import { Client } from './support/client.js';
+import { useClient } from './support/client.js';
 import { e2eUsers } from './support/checks.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { PASSWORD } from '../support/sign-up.js';
 
 describe('e2e swarm: the contract through nginx', () => {
-  let swarm: Swarm;
-  let client: Client;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    client = new Client(swarm.url, '127.0.0.1');
-  });
-  after(() => {
-    client.close();
-  });
+  const swarm = useSwarm();
+  const client = useClient(swarm.url, '127.0.0.1');
 
   it('when a member signs in, creates, reads, patches and deletes a project, then every step answers as the contract says', async function (this: Mocha.Context) {
     this.timeout(60000);

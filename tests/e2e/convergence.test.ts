@@ -1,20 +1,13 @@
 import { expect } from 'chai';
-import { Client } from './support/client.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { useClient } from './support/client.js';
+import { docker } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 const HEALTH = '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}';
 
 describe('e2e swarm: make swarm converges', () => {
-  let swarm: Swarm;
-  let client: Client;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    client = new Client(swarm.url, '127.0.0.1');
-  });
-  after(() => {
-    client.close();
-  });
+  const swarm = useSwarm();
+  const client = useClient(swarm.url, '127.0.0.1');
 
   it('when the stack is up, then every service runs its replica count and every task with a healthcheck is healthy', async function (this: Mocha.Context) {
     this.timeout(60000);

@@ -4,7 +4,8 @@ import { Client, type Reply } from './support/client.js';
 import { e2eUsers, missing } from './support/checks.js';
 import { Load } from './support/load.js';
 import { waitUntil } from '../support/wait-until.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { stopwatch } from '../support/latency.js';
 
 /** docker kill of a service's only container; resolves once Swarm runs a new, healthy one. */
@@ -27,12 +28,7 @@ function unknownId(n: number): string {
 }
 
 describe('e2e swarm: Redis and MongoDB containers killed', () => {
-  let swarm: Swarm;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    await swarm.converged('web');
-  });
+  const swarm = useSwarm({ converged: 'web' });
 
   it('when Redis is killed under load and Swarm restarts it, then no request fails, every acknowledged write is there, and no web replica restarts', async function (this: Mocha.Context) {
     this.timeout(300000);

@@ -8,7 +8,8 @@ import { e2eUsers } from './support/checks.js';
 import { sh } from '../support/commands.js';
 import { PASSWORD } from '../support/sign-up.js';
 import { waitUntil } from '../support/wait-until.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { fingerprint, handshake, spkiHash, TestCa, type Pair } from './support/tls.js';
 import { stopwatch } from '../support/latency.js';
 
@@ -36,7 +37,6 @@ function h2get(
 }
 
 describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
-  let swarm: Swarm;
   let ca: TestCa;
   let installed: Pair;
   const names = ['localhost', '127.0.0.1'];
@@ -64,9 +64,7 @@ describe('e2e swarm: HTTPS and HTTP/2 at the edge', () => {
     return seen;
   }
 
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({}, async () => {
     ca = new TestCa();
     installed = ca.issue(names);
     const result = await makeTls(installed);

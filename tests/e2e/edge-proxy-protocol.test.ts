@@ -4,7 +4,7 @@ import { startBalancer } from './support/haproxy.js';
 import type { RawResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
 import { waitUntil } from '../support/wait-until.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 /** One raw request from `host`: the status line's code, or 0 if none came back. */
 async function raw(host: TestHost, url: string, payload: string, tls = false): Promise<number> {
@@ -18,15 +18,12 @@ function get(requestId: string, extra = ''): string {
 }
 
 describe('e2e swarm: behind a layer-4 balancer (HAProxy, PROXY protocol)', () => {
-  let swarm: Swarm;
   let balancer: TestHost;
   let clients: TestHost[];
   let edge: { stop(): void } | undefined;
   const run = Date.now().toString(36);
 
-  before(async function (this: Mocha.Context) {
-    this.timeout(600000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({ timeoutMs: 600000 }, async () => {
     const hosts = await createHosts(5);
     balancer = hosts[0]!;
     clients = hosts.slice(1);

@@ -1,14 +1,10 @@
 import { expect } from 'chai';
 import { Client } from './support/client.js';
 import { waitUntil } from '../support/wait-until.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 describe('e2e swarm: docker service logs', () => {
-  let swarm: Swarm;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-  });
+  const swarm = useSwarm();
 
   it('when `docker service logs groundwork_web` is read, then every line is one JSON object', async function (this: Mocha.Context) {
     this.timeout(60000);

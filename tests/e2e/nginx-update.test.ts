@@ -1,13 +1,10 @@
 import { expect } from 'chai';
 import { Client, pacedOutcomes, REFUSED_OR_RESET } from './support/client.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 describe('e2e swarm: updating nginx (stop-first on its host port)', () => {
-  let swarm: Swarm;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-  });
+  const swarm = useSwarm();
 
   // Measured, not wished away: host mode lets one nginx per node bind the port, so
   // the old task stops before the new one starts. stack/MEASURED.md records them.

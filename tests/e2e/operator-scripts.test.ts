@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { sh } from '../support/commands.js';
-import { OFFLINE_ENV, sharedSwarm, type Swarm } from './support/swarm.js';
+import { OFFLINE_ENV, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { stopwatch } from '../support/latency.js';
 
 /** The environment stack/swarm.sh gives up.sh and rollout.sh, with a base image that does not exist. */
@@ -27,11 +28,8 @@ async function fails(script: string, swarm: Swarm): Promise<string> {
 }
 
 describe('e2e swarm: operator scripts when the image build fails', () => {
-  let swarm: Swarm;
   let deployed: string;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({}, async () => {
     deployed = await swarm.image('web');
   });
 
@@ -59,12 +57,7 @@ async function otherCheckout(): Promise<string> {
 }
 
 describe('e2e swarm: operator commands that keep state', () => {
-  let swarm: Swarm;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    await swarm.converged('web');
-  });
+  const swarm = useSwarm({ converged: 'web' });
 
   it('when one checkout records a secret rotation, then make up from another checkout, without secrets/names.env, deploys the new secret', async function (this: Mocha.Context) {
     this.timeout(600000);

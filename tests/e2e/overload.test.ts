@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { percentile } from '../support/latency.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
 import { KINDS, type Sample, type SurgeJob, type SurgeResult } from './support/surge.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 /** Client addresses in the one namespace the load comes from; each stays under 20 r/s. */
 const ADDRESSES = 120;
@@ -30,12 +31,8 @@ async function webContainers(swarm: Swarm) {
 }
 
 describe('e2e swarm: past capacity, through nginx from many client addresses', () => {
-  let swarm: Swarm;
   let crowd: TestHost;
-
-  before(async function (this: Mocha.Context) {
-    this.timeout(600000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({ timeoutMs: 600000 }, async () => {
     [crowd] = (await createHosts(1, ADDRESSES)) as [TestHost];
   });
 

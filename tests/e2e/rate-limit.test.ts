@@ -3,21 +3,16 @@ import { clientIps, count, expectEdge429, sendPaced } from './support/edge.js';
 import type { PacedResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, type TestHost } from './support/netns.js';
 import { waitUntil } from '../support/wait-until.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 describe('e2e: nginx rate limit, 20 r/s per client address, through the host-mode port', () => {
-  let swarm: Swarm;
-  let url: string;
   let greedy: TestHost, modest: TestHost, quiet: TestHost;
-
-  before(async function (this: Mocha.Context) {
-    this.timeout(300000);
-    swarm = await sharedSwarm();
-    // The host's address on the test bridge: a namespace reaches the published port
-    // there, DNATed to nginx without masquerade (see support/netns.ts).
-    url = `http://${BRIDGE_IP}:${swarm.port}`;
+  const swarm = useSwarm({ timeoutMs: 300000 }, async () => {
     [greedy, modest, quiet] = (await createHosts(3)) as [TestHost, TestHost, TestHost];
   });
+  // The host's address on the test bridge: a namespace reaches the published port
+  // there, DNATed to nginx without masquerade (see support/netns.ts).
+  const url = `http://${BRIDGE_IP}:${swarm.port}`;
 
   function send(host: TestHost, rps: number, durationMs: number): Promise<PacedResult> {
     return sendPaced(host, url, rps, durationMs);

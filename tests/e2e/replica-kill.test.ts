@@ -3,17 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing } from './support/checks.js';
 import { Load } from './support/load.js';
 import { waitUntil } from '../support/wait-until.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { stopwatch } from '../support/latency.js';
 
 describe('e2e swarm: a web task killed under load', () => {
-  let swarm: Swarm;
   let load: Load;
   const tag = `kill${process.pid}`;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    await swarm.converged('web');
+  const swarm = useSwarm({ converged: 'web' }, async () => {
     load = new Load(swarm.url, tag, await e2eUsers(swarm));
     await load.prepare();
   });

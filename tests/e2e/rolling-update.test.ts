@@ -1,19 +1,14 @@
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers, missing, replicaVersions } from './support/checks.js';
-import { Load } from './support/load.js';
+import { Load, underLoad } from './support/load.js';
 import { sh } from '../support/commands.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
-import { stopwatch } from '../support/latency.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 describe('e2e swarm: rolling update (make swarm-rollout)', () => {
-  let swarm: Swarm;
   let load: Load;
   let original: string[];
   const tag = `rollout${process.pid}`;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({}, async () => {
     load = new Load(swarm.url, tag, await e2eUsers(swarm));
     await load.prepare();
   });
@@ -25,14 +20,13 @@ describe('e2e swarm: rolling update (make swarm-rollout)', () => {
     this.timeout(600000);
     const version = `e2e-rollout-${Date.now().toString(36)}`;
     original = await replicaVersions(swarm);
-    load.start(500000);
-    await sleep(3000);
-    const started = stopwatch();
-    const rollout = await swarm.rollout(version);
-    const seconds = started.seconds().toFixed(0);
-    await sleep(3000);
-    const result = await load.stop();
-    console.log(`      rollout in ${seconds} s (image build included): ${load.summary()}`);
+    const run = await underLoad(load, { maxMs: 500000, settleMs: 3000 }, () =>
+      swarm.rollout(version),
+    );
+    const { value: rollout, seconds, result } = run;
+    console.log(
+      `      rollout in ${seconds.toFixed(0)} s (image build included): ${load.summary()}`,
+    );
 
     expect(rollout.ok, rollout.output).to.equal(true);
     expect(rollout.output).to.include('rollout: done');
@@ -52,15 +46,15 @@ describe('e2e swarm: rolling update (make swarm-rollout)', () => {
     const again = new Load(swarm.url, `rollback${process.pid}`, await e2eUsers(swarm));
     try {
       await again.prepare();
-      again.start(500000);
-      await sleep(2000);
-      const started = stopwatch();
-      await sh('make', ['rollback']);
-      await swarm.converged('web');
-      const seconds = started.seconds().toFixed(0);
-      await sleep(2000);
-      const result = await again.stop();
-      console.log(`      make rollback in ${seconds} s: ${again.summary()}`);
+      const { seconds, result } = await underLoad(
+        again,
+        { maxMs: 500000, settleMs: 2000 },
+        async () => {
+          await sh('make', ['rollback']);
+          await swarm.converged('web');
+        },
+      );
+      console.log(`      make rollback in ${seconds.toFixed(0)} s: ${again.summary()}`);
       expect(result.failedReads, 'failed reads').to.deep.equal([]);
       expect(result.failedWrites, 'failed writes').to.deep.equal([]);
       expect(await replicaVersions(swarm)).to.deep.equal(original);

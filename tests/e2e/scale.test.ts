@@ -3,16 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { e2eUsers } from './support/checks.js';
 import { Load } from './support/load.js';
 import { sh } from '../support/commands.js';
-import { sharedSwarm, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 import { stopwatch } from '../support/latency.js';
 
 describe('e2e swarm: make scale', () => {
-  let swarm: Swarm;
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
-    await swarm.converged('web');
-  });
+  const swarm = useSwarm({ converged: 'web' });
 
   it('when web is scaled to 5 under load, then make up, twice, keeps its 5 replicas and its image, N=3 scales it back, and no request fails', async function (this: Mocha.Context) {
     this.timeout(600000);

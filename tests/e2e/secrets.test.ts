@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Client } from './support/client.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 /** Each service's secrets, as docker-stack.yml mounts them: [file, uid, mode]. */
 const MOUNTS = {
@@ -21,11 +22,8 @@ const MOUNTS = {
 } as const;
 
 describe('e2e swarm: secrets', () => {
-  let swarm: Swarm;
   const values = new Map<string, string>();
-  before(async function (this: Mocha.Context) {
-    this.timeout(900000);
-    swarm = await sharedSwarm();
+  const swarm = useSwarm({}, async () => {
     // Secret values cannot be read back from Swarm; a container that mounts one can.
     for (const [service, mounts] of Object.entries(MOUNTS)) {
       const [id] = await swarm.containers(service);

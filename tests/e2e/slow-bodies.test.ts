@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { percentile } from '../support/latency.js';
 import type { HoldResult, PacedResult } from './support/netns-agent.js';
 import { BRIDGE_IP, createHosts, runAgent, type TestHost } from './support/netns.js';
-import { docker, sharedSwarm, type Swarm } from './support/swarm.js';
+import { docker, type Swarm } from './support/swarm.js';
+import { useSwarm } from './support/shared-swarm.js';
 
 /** The attack of issue 25: 50 addresses, 100 slow bodies each, a byte a second. */
 const ADDRESSES = 50;
@@ -14,18 +15,13 @@ const NOISE_MS = 20;
 const MB = 1024 * 1024;
 
 describe('e2e: nginx bounds what slow request bodies from many addresses can hold', () => {
-  let swarm: Swarm;
-  let url: string;
   let attacker: TestHost, reader: TestHost;
-
-  before(async function (this: Mocha.Context) {
-    this.timeout(300000);
-    swarm = await sharedSwarm();
-    url = `http://${BRIDGE_IP}:${swarm.port}`;
+  const swarm = useSwarm({ timeoutMs: 300000 }, async () => {
     // One agent speaks for all 50 addresses: 50 Node processes would starve this machine.
     [attacker] = (await createHosts(1, ADDRESSES)) as [TestHost];
     [reader] = (await createHosts(1)) as [TestHost];
   });
+  const url = `http://${BRIDGE_IP}:${swarm.port}`;
 
   /** GET /version at 10 r/s for 15 s from the reader's address. */
   function read(): Promise<PacedResult> {

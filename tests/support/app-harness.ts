@@ -61,6 +61,17 @@ export async function resetData(deps: Deps): Promise<void> {
 }
 
 /**
+ * Empties the data before each test of the enclosing describe block, then runs `then`
+ * in the same hook: what every test of the block starts from (members, projects).
+ */
+export function resetBeforeEach(app: TestApp, then?: () => Promise<unknown>): void {
+  beforeEach(async () => {
+    await resetData(app.deps);
+    await then?.();
+  });
+}
+
+/**
  * Starts one app instance for the enclosing describe block (before) and stops it
  * (after). The handle reads through to the running instance, so tests use it as a
  * TestApp.

@@ -80,6 +80,18 @@ export class Client {
   }
 }
 
+/**
+ * A Client for the enclosing describe block: made as the file loads, so that its after
+ * hook can close it whatever failed.
+ */
+export function useClient(base: string, ip: string): Client {
+  const client = new Client(base, ip);
+  after(() => {
+    client.close();
+  });
+  return client;
+}
+
 /** 127.0.<block>.<n>: tests take separate blocks so nginx's per-address state never mixes. */
 export function clientIp(block: number, n: number): string {
   return `127.0.${block}.${n}`;

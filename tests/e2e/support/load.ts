@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type Reply } from './client.js';
+import { stopwatch } from '../../support/latency.js';
 import { type User } from '../../support/sign-up.js';
 
 export interface Outcome {
@@ -25,6 +26,24 @@ export interface LoadResult {
 /** What the contract counts as a failed request: anything but 2xx, 304 or 429. */
 export function failed(status: number): boolean {
   return !((status >= 200 && status < 300) || status === 304 || status === 429);
+}
+
+/**
+ * Runs `action` under `load`: started `settleMs` before it and stopped `settleMs` after,
+ * so requests straddle both edges. The action's value, its seconds and what the load saw.
+ */
+export async function underLoad<T>(
+  load: Load,
+  { maxMs, settleMs }: { maxMs: number; settleMs: number },
+  action: () => Promise<T>,
+): Promise<{ value: T; seconds: number; result: LoadResult }> {
+  load.start(maxMs);
+  await sleep(settleMs);
+  const started = stopwatch();
+  const value = await action();
+  const seconds = started.seconds();
+  await sleep(settleMs);
+  return { value, seconds, result: await load.stop() };
 }
 
 /**

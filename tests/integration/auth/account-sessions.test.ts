@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signInAdmin, signUp, ADMIN_PASSWORD, PASSWORD } from '../../support/sign-up.js';
 
@@ -8,9 +8,7 @@ const NEW_PASSWORD = 'another long password';
 /** Sessions follow the account: every change counts on the other replica at once. */
 describe('auth: sessions that follow the account, on two replicas', () => {
   const [one, two] = [useTestApp(), useTestApp()];
-  beforeEach(async () => {
-    await resetData(one.deps);
-  });
+  resetBeforeEach(one);
 
   function login(base: string, username: string, password: string) {
     return call<{ token: string }>(base, '/auth/login', {

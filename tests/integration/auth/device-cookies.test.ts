@@ -4,7 +4,7 @@ import {
   LOGIN_FAILURES_PER_DEVICE,
   LOGIN_FAILURES_PER_USERNAME,
 } from '../../../app/rate-limit/login-limiter.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { PASSWORD, register } from '../../support/sign-up.js';
 
@@ -15,10 +15,7 @@ import { PASSWORD, register } from '../../support/sign-up.js';
  */
 describe('auth: device cookies keep the owner in while a guesser hammers the name', () => {
   const app = useTestApp({ TRUST_PROXY: 'true', REDIS_TIMEOUT_MS: '5000' });
-  beforeEach(async () => {
-    await resetData(app.deps);
-    await register(app.url, 'owner');
-  });
+  resetBeforeEach(app, () => register(app.url, 'owner'));
 
   function login(password: string, ip: string, cookie?: string) {
     return call<{ token: string }>(app.url, '/auth/login', {

@@ -4,7 +4,7 @@ import {
   LOGIN_FAILURES_PER_USERNAME,
   LOGIN_FAILURES_PER_USERNAME_IP,
 } from '../../../app/rate-limit/login-limiter.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { PASSWORD, register } from '../../support/sign-up.js';
 
@@ -18,10 +18,7 @@ import { PASSWORD, register } from '../../support/sign-up.js';
  */
 describe('auth: login limits under attack', () => {
   const app = useTestApp({ TRUST_PROXY: 'true', REDIS_TIMEOUT_MS: '5000' });
-  beforeEach(async () => {
-    await resetData(app.deps);
-    await register(app.url, 'alice');
-  });
+  resetBeforeEach(app, () => register(app.url, 'alice'));
 
   function login(password: string, address: string) {
     return call(app.url, '/auth/login', {

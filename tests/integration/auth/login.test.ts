@@ -3,16 +3,13 @@ import {
   LOGIN_FAILURES_PER_USERNAME_IP,
   LOGIN_LOCKOUT_SECONDS,
 } from '../../../app/rate-limit/login-limiter.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { ADMIN_PASSWORD, PASSWORD, register } from '../../support/sign-up.js';
 
 describe('auth: POST /auth/login', () => {
   const app = useTestApp();
-  beforeEach(async () => {
-    await resetData(app.deps);
-    await register(app.url, 'alice');
-  });
+  resetBeforeEach(app, () => register(app.url, 'alice'));
 
   function login(json: unknown, headers: Record<string, string> = {}) {
     return call(app.url, '/auth/login', { method: 'POST', json, headers });

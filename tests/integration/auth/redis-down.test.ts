@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Context } from 'koa';
 import { RateLimitedError } from '../../../app/errors/app-errors.js';
 import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, resetData, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { testServers } from '../../support/root-hooks.js';
 import { redisReady } from '../../support/servers.js';
@@ -14,8 +14,7 @@ const RECONNECT_WAIT_MS = 300;
 describe('auth: while the Redis server is down', () => {
   const app = useTestApp({ REDIS_RECONNECT_WAIT_MS: String(RECONNECT_WAIT_MS) });
   let alice: { token: string; username: string };
-  beforeEach(async () => {
-    await resetData(app.deps);
+  resetBeforeEach(app, async () => {
     alice = await signUp(app.url, 'alice');
     await testServers().redis.stop();
   });

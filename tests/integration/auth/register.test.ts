@@ -1,15 +1,13 @@
 import { expect } from 'chai';
 import { REGISTRATIONS_PER_IP } from '../../../app/rate-limit/limiters.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 
 const PASSWORD = 'a long enough password';
 
 describe('auth: POST /auth/register', () => {
   const app = useTestApp();
-  beforeEach(async () => {
-    await resetData(app.deps);
-  });
+  resetBeforeEach(app);
 
   function register(json: unknown, headers: Record<string, string> = {}) {
     return call(app.url, '/auth/register', { method: 'POST', json, headers });

@@ -1,13 +1,11 @@
 import { expect } from 'chai';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signUp, ADMIN_PASSWORD, PASSWORD } from '../../support/sign-up.js';
 
 describe('auth: two replicas sharing MongoDB and Redis', () => {
   const [one, two] = [useTestApp(), useTestApp()];
-  beforeEach(async () => {
-    await resetData(one.deps);
-  });
+  resetBeforeEach(one);
 
   it('when a token is issued by one replica, then the other accepts it', async () => {
     const alice = await signUp(one.url, 'alice');

@@ -1,14 +1,12 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signUp, PASSWORD } from '../../support/sign-up.js';
 
 describe('auth: tokens, /auth/me and /auth/logout', () => {
   const app = useTestApp();
-  beforeEach(async () => {
-    await resetData(app.deps);
-  });
+  resetBeforeEach(app);
 
   it('when a signed-in user asks /auth/me, then 200 with id, username and role', async () => {
     const alice = await signUp(app.url, 'alice');
@@ -77,9 +75,7 @@ describe('auth: tokens, /auth/me and /auth/logout', () => {
 describe('auth: token expiry', () => {
   // Redis expires the key itself, so real time has to pass: fake timers cannot help.
   const app = useTestApp({ SESSION_TTL_SECONDS: '1' });
-  beforeEach(async () => {
-    await resetData(app.deps);
-  });
+  resetBeforeEach(app);
 
   it('when a token has outlived SESSION_TTL_SECONDS, then 401', async () => {
     const alice = await signUp(app.url, 'alice');

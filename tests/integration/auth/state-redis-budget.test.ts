@@ -5,7 +5,12 @@ import {
   LOGIN_FAILURES_PER_USERNAME_IP,
   SIGNINS_PER_IP,
 } from '../../../app/rate-limit/login-limiter.js';
-import { resetData, startTestApp, useTestApp, type TestApp } from '../../support/app-harness.js';
+import {
+  resetBeforeEach,
+  startTestApp,
+  useTestApp,
+  type TestApp,
+} from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { startRedisAs, type RoleRedis } from '../../support/servers.js';
 import { testServers } from '../../support/root-hooks.js';
@@ -42,9 +47,7 @@ describe('auth: what one address can make the state Redis hold', () => {
   after(() => {
     redis.disconnect();
   });
-  beforeEach(async () => {
-    await resetData(app.deps);
-  });
+  resetBeforeEach(app);
 
   const login = (username: string, password: string, ip: string) =>
     call(app.url, '/auth/login', {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { WRITES_PER_IP, WRITES_PER_USER } from '../../../app/rate-limit/limiters.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signUp } from '../../support/sign-up.js';
 
@@ -8,9 +8,7 @@ const project = { name: 'Limit probe', budget: 1, status: 'planning' };
 
 describe('rate limits on writes, shared through Redis', () => {
   const app = useTestApp();
-  beforeEach(async () => {
-    await resetData(app.deps);
-  });
+  resetBeforeEach(app);
 
   async function writeTimes(token: string, times: number): Promise<void> {
     for (let i = 0; i < times; i += 1) {

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { startRedisAs, type RoleRedis } from '../../support/servers.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ferretFinds, infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
+import { startCacheRedis, type CacheRedis } from './support.js';
 
 const ADMIN: PublicUser = { id: 'test-admin', username: 'admin', role: 'admin' };
 const SCAN_QUERIES = 200;
@@ -28,22 +27,19 @@ interface Run {
  */
 describe('cache admission: keys a client can mint without end', function () {
   this.timeout(300000);
-  let cacheRedis: RoleRedis;
-  let cache: Redis;
+  let cacheRedis: CacheRedis;
   let ids: string[] = [];
 
   before(async () => {
-    cacheRedis = await startRedisAs({ maxmemory: '4mb', policy: 'allkeys-lru', appendonly: 'no' });
-    cache = new Redis(cacheRedis.operatorUrl);
+    cacheRedis = await startCacheRedis('4mb');
   });
   after(async () => {
-    cache.disconnect();
     await cacheRedis.stop();
   });
 
   async function measure(admitWindowMs: string): Promise<Run> {
-    await cache.flushall();
-    await cache.config('RESETSTAT');
+    await cacheRedis.operator.flushall();
+    await cacheRedis.operator.config('RESETSTAT');
     const [app] = await startReplicas(1, {
       CACHE_REDIS_URL: cacheRedis.url,
       CACHE_L1_TTL_MS: '0',
@@ -94,8 +90,8 @@ describe('cache admission: keys a client can mint without end', function () {
     await Promise.all(['10.6.1.1', '10.6.1.2', '10.6.1.3', '10.6.1.4'].map(scan));
     scanning = false;
     await Promise.all(readers);
-    const evicted = await infoField(cache, 'evicted_keys');
-    const usedMb = (await infoField(cache, 'used_memory')) / 1024 / 1024;
+    const evicted = await infoField(cacheRedis.operator, 'evicted_keys');
+    const usedMb = (await infoField(cacheRedis.operator, 'used_memory')) / 1024 / 1024;
     return { ...counts, evicted, usedMb };
   }
 
@@ -130,13 +126,13 @@ describe('cache admission: keys a client can mint without end', function () {
       const before = await ferretFinds();
       expect((await call(app!.url, `/projects/${unknown}`)).status).to.equal(404);
       expect((await ferretFinds()) - before, 'MongoDB finds for the second 404').to.equal(0);
-      const keys = await cache.keys(`*${unknown}*`);
-      const ttls = await Promise.all(keys.map((key) => cache.pttl(key)));
+      const keys = await cacheRedis.operator.keys(`*${unknown}*`);
+      const ttls = await Promise.all(keys.map((key) => cacheRedis.operator.pttl(key)));
       console.log(`      negative entry: keys ${keys.length}, PTTL ms ${ttls.join(',')}`);
       expect(keys).to.not.be.empty;
       for (const ttl of ttls) expect(ttl).to.be.within(1, 1000);
       await sleep(1200);
-      expect(await cache.keys(`*${unknown}*`)).to.deep.equal([]);
+      expect(await cacheRedis.operator.keys(`*${unknown}*`)).to.deep.equal([]);
     } finally {
       await stopReplicas([app!]);
     }

@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { startRedisAs, type RoleRedis } from '../../support/servers.js';
 import { infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
+import { startCacheRedis, type CacheRedis } from './support.js';
 import { signUp, PASSWORD } from '../../support/sign-up.js';
 import { stopwatch } from '../../support/latency.js';
 
@@ -19,17 +19,11 @@ const STATE_GROWTH_BOUND = 4 * 1024 * 1024;
 
 describe('cache: a flood of anonymous reads through the cache Redis', function () {
   this.timeout(300000);
-  let cacheRedis: RoleRedis;
-  let cache: Redis;
+  let cacheRedis: CacheRedis;
   let apps: TestApp[] = [];
 
   before(async () => {
-    cacheRedis = await startRedisAs({
-      maxmemory: String(CACHE_MAXMEMORY),
-      policy: 'allkeys-lru',
-      appendonly: 'no',
-    });
-    cache = new Redis(cacheRedis.operatorUrl);
+    cacheRedis = await startCacheRedis(String(CACHE_MAXMEMORY));
     // Admission off (window 0): every distinct list page is stored, the most memory a
     // flood can put through the cache Redis.
     apps = await startReplicas(1, { CACHE_REDIS_URL: cacheRedis.url, CACHE_ADMIT_WINDOW_MS: '0' });
@@ -39,7 +33,6 @@ describe('cache: a flood of anonymous reads through the cache Redis', function (
   });
   after(async () => {
     await stopReplicas(apps);
-    cache.disconnect();
     await cacheRedis.stop();
   });
 
@@ -58,7 +51,7 @@ describe('cache: a flood of anonymous reads through the cache Redis', function (
     const stateBefore = await infoField(state, 'used_memory');
 
     const started = stopwatch();
-    const pushed = await flood(app.url, cache, 10 * CACHE_MAXMEMORY);
+    const pushed = await flood(app.url, cacheRedis.operator, 10 * CACHE_MAXMEMORY);
     const floodSeconds = started.seconds();
 
     const alive = await Promise.all(
@@ -71,8 +64,8 @@ describe('cache: a flood of anonymous reads through the cache Redis', function (
     });
     const fresh = await signUp(app.url, 'cache', { forwardedFor: '10.7.2.1' });
     const stateAfter = await infoField(state, 'used_memory');
-    const evicted = await infoField(cache, 'evicted_keys');
-    const cacheUsed = await infoField(cache, 'used_memory');
+    const evicted = await infoField(cacheRedis.operator, 'evicted_keys');
+    const cacheUsed = await infoField(cacheRedis.operator, 'used_memory');
 
     console.log(
       `      flood: ${pushed.requests} reads (${pushed.lists} list pages, ${pushed.unknown} unknown ids) in ${floodSeconds.toFixed(1)} s, ` +

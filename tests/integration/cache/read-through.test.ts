@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resetData } from '../../support/app-harness.js';
+import { resetBeforeEach } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { createProject, ferretFinds, startReplicas, useReplicas } from './support.js';
 import { signUp } from '../../support/sign-up.js';
@@ -10,8 +10,7 @@ describe('cache: read-through', function () {
   let token = '';
   const ip = '10.2.0.1';
 
-  beforeEach(async () => {
-    await resetData(apps[0]!.deps);
+  resetBeforeEach(apps[0]!, async () => {
     token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: ip })).token;
   });
 

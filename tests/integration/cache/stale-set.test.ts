@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Collection } from 'mongodb';
 import sinon from 'sinon';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resetData, type TestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { createProject, useReplicas } from './support.js';
 import { signUp } from '../../support/sign-up.js';
@@ -52,8 +52,7 @@ describe('cache: no stale set', function () {
   let token = '';
   const ip = '10.4.0.1';
 
-  beforeEach(async () => {
-    await resetData(apps[0]!.deps);
+  resetBeforeEach(apps[0]!, async () => {
     token = (await signUp(apps[0]!.url, 'cache', { forwardedFor: ip })).token;
   });
   afterEach(() => {

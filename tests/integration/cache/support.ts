@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { PublicUser } from '../../../app/auth/types.js';
 import type { ProjectsService } from '../../../app/projects/service.js';
 import { startTestApp, useTestApp, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { timed } from '../../support/latency.js';
 import { testServers } from '../../support/root-hooks.js';
+import { startRedisAs, type RoleRedis } from '../../support/servers.js';
 
 /**
  * Several real app instances sharing the test Redis and FerretDB, the way replicas
@@ -27,6 +28,25 @@ export function useReplicas(n: number, overrides: Record<string, string> = {}): 
 
 export async function stopReplicas(apps: TestApp[]): Promise<void> {
   await Promise.all(apps.map((app) => app.stop()));
+}
+
+export interface CacheRedis extends RoleRedis {
+  /** As the operator, to look inside (INFO, KEYS, FLUSHALL); stop() disconnects it. */
+  operator: Redis;
+}
+
+/** A cache Redis as the stack runs it (allkeys-lru, no AOF), scaled down to `maxmemory`. */
+export async function startCacheRedis(maxmemory: string): Promise<CacheRedis> {
+  const redis = await startRedisAs({ maxmemory, policy: 'allkeys-lru', appendonly: 'no' });
+  const operator = new Redis(redis.operatorUrl);
+  return {
+    ...redis,
+    operator,
+    async stop() {
+      operator.disconnect();
+      await redis.stop();
+    },
+  };
 }
 
 export async function createProject(

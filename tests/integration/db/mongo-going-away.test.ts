@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Collection, FindCursor, MongoServerError } from 'mongodb';
 import sinon from 'sinon';
 import { MONGO_UNAVAILABLE_CODES } from '../../../app/db/mongo-errors.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signUp } from '../../support/sign-up.js';
 
@@ -53,8 +53,7 @@ describe('MongoDB going away: a 503 with Retry-After, never a 500', function () 
   const create = (json: object, headers: Record<string, string> = {}) =>
     call(app.url, '/projects', { method: 'POST', token, json, headers });
 
-  beforeEach(async () => {
-    await resetData(app.deps);
+  resetBeforeEach(app, async () => {
     token = (await signUp(app.url, 'away')).token;
     const created = await create({ name: 'Depot', budget: 10, status: 'planning' });
     expect(created.status).to.equal(201);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signInAdmin, signUp } from '../../support/sign-up.js';
 
@@ -9,8 +9,7 @@ describe('projects: create, read, update, delete', () => {
   const app = useTestApp();
   let alice: { token: string; id: string };
   let bob: { token: string; id: string };
-  beforeEach(async () => {
-    await resetData(app.deps);
+  resetBeforeEach(app, async () => {
     alice = await signUp(app.url, 'alice');
     bob = await signUp(app.url, 'bob');
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { IDEMPOTENCY_COLLECTION, RETENTION_MS } from '../../../app/projects/idempotency-store.js';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call, expectProblem } from '../../support/http.js';
 import { signUp } from '../../support/sign-up.js';
 
@@ -9,8 +9,7 @@ const body = { name: 'Harbour bridge', budget: 1250000.5, status: 'planning' };
 describe('projects: creates with an Idempotency-Key', () => {
   const app = useTestApp();
   let alice: { token: string; id: string };
-  beforeEach(async () => {
-    await resetData(app.deps);
+  resetBeforeEach(app, async () => {
     alice = await signUp(app.url, 'alice');
   });
 

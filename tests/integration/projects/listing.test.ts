@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resetData, useTestApp } from '../../support/app-harness.js';
+import { resetBeforeEach, useTestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
 import { signUp } from '../../support/sign-up.js';
 
@@ -13,8 +13,7 @@ interface Item {
 describe('projects: listing, filters, sorts, cursors and stats', () => {
   const app = useTestApp();
   let token: string;
-  beforeEach(async () => {
-    await resetData(app.deps);
+  resetBeforeEach(app, async () => {
     ({ token } = await signUp(app.url, 'lister'));
   });
 
