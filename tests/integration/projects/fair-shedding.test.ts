@@ -130,7 +130,7 @@ describe('fair shedding: search floods through nginx against one replica', funct
     expect(ratio, `${what}: p99 with the flood over p99 without`).to.be.at.most(slowdown);
   }
 
-  it("when one address floods searches within its rate limit, then another address's two at a time are served (95 %) with p99 within 3x of alone", async () => {
+  it("when one address floods searches within its rate limit, then another address's two at a time are served (95 %) with p99 within 4x of alone", async () => {
     const alone = await victimSearches('alone');
     const attack = flood([ATTACKER]);
     const during = await victimSearches('during');
