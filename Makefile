@@ -59,7 +59,7 @@ rollback: ## Roll the web service back to its previous spec
 scale: ## Scale the web service: make scale N=5 (the next make up keeps it)
 	docker service scale $(STACK)_web=$(or $(N),3)
 
-rebalance: ## Spread web's replicas over the nodes again (after a node came back); a rolling update, only if needed
+rebalance: ## Spread web's replicas over the nodes again (after a node came back); moves one replica at a time, only if needed
 	@bash stack/rebalance.sh $(STACK)
 
 secrets: ## Create each missing Swarm secret from a strong random value

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make rebalance: Swarm places a task only when it starts it, so after a node comes back
-# (or joins) web's replicas stay where they were, maybe two on one node. This replaces
-# them one at a time (start-first, as a rollout) when, and only when, they are not spread.
+# (or joins) web's replicas stay where they were, maybe two on one node. This moves them
+# one at a time (web scaled up by one, then back) when, and only when, they are not spread.
 # `make up` does the same after every deploy.
 set -euo pipefail
 shopt -s inherit_errexit
