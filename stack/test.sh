@@ -74,7 +74,7 @@ for log in .local/mocha.log .local/mocha-cluster.log; do
   sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
     /^ +[0-9]+ failing/ { on = 1; next }
     on && /^  [0-9]+\) / { sub(/^ +/, ""); head = $0; getline; sub(/^ +/, ""); title = $0
-                           getline; sub(/^ +/, ""); print "FAILED " head " > " title " " substr($0, 1, 160) }'
+                           while ((getline) > 0 && $0 ~ /^ *$/) continue; sub(/^ +/, ""); print "FAILED " head " > " title " " substr($0, 1, 160) }'
 done
 echo "tests: $passed passed, $failed failed"
 exit "$status"

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { listAll, missing } from '../e2e/support/checks.js';
+import { listAllOnceAnswered, missing } from '../e2e/support/checks.js';
 import { Client, type Reply } from '../e2e/support/client.js';
 import { waitUntil } from '../support/wait-until.js';
 import { sharedCluster, type Cluster } from './support/cluster.js';
@@ -162,7 +162,9 @@ describe('the cluster when the data node dies (make cluster)', function () {
     // Every acknowledged write is there, exactly once.
     const ids = [...acked.values()];
     expect(await missing(cluster, 'datanode', ids)).to.deep.equal([]);
-    const names = (await listAll(client, `datanode ${user.username}`)).map((p) => p.name);
+    const names = (await listAllOnceAnswered(client, `datanode ${user.username}`)).map(
+      (p) => p.name,
+    );
     expect(names.length, 'one project per key').to.equal(new Set(names).size);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listAll } from '../e2e/support/checks.js';
+import { listAllOnceAnswered } from '../e2e/support/checks.js';
 import { Client } from '../e2e/support/client.js';
 import { sh } from '../support/commands.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -144,7 +144,7 @@ describe('the cluster when the data node is lost for good (make cluster, make re
       token = (login.body as { token: string }).token;
       return true;
     });
-    const found = new Set((await listAll(client, tag)).map((p) => p.id));
+    const found = new Set((await listAllOnceAnswered(client, tag)).map((p) => p.id));
     const lost = acked.filter((a) => !found.has(a.id));
     console.log(
       `      ${acked.length} writes acknowledged, ${lost.length} lost; archive ${archive} taken ` +

@@ -20,6 +20,18 @@ export async function listAll(client: Client, text: string): Promise<Record<stri
   throw new Error('listing did not end within 200 pages');
 }
 
+/**
+ * listAll, tried for up to 30 s: right after an outage one replica may still answer 503
+ * until its MongoDB driver has found the server again (CI run of 2026-12-01). That is
+ * availability, which the tests check elsewhere; this reads what was kept.
+ */
+export function listAllOnceAnswered(
+  client: Client,
+  text: string,
+): Promise<Record<string, unknown>[]> {
+  return waitUntil('a whole listing answered 200', 30000, () => listAll(client, text));
+}
+
 /** Ids among `acked` that a listing of the projects named after `tag` does not show. */
 export async function missing(
   swarm: Pick<Swarm, 'url'>,
@@ -28,12 +40,7 @@ export async function missing(
 ): Promise<string[]> {
   const client = new Client(swarm.url, '127.0.0.1');
   try {
-    // Right after an outage one replica may still answer 503 until its MongoDB driver
-    // has found the server again (CI run of 2026-12-01): that is availability, which
-    // the tests check elsewhere; this checks that no acknowledged write was lost.
-    const listed = await waitUntil('a whole listing answered 200', 30000, () =>
-      listAll(client, tag),
-    );
+    const listed = await listAllOnceAnswered(client, tag);
     const found = new Set(listed.map((item) => item.id));
     return acked.filter((id) => !found.has(id));
   } finally {

@@ -216,6 +216,15 @@ describe('auth: a full state Redis', () => {
         if (full) break;
       }
     }
+    // Redis frees buffers on its own (a client's query buffer, say), which would let a
+    // small write fit again: hold maxmemory under what is now used so it stays full.
+    const operator = new Redis(state.operatorUrl);
+    try {
+      const used = Number(/used_memory:(\d+)/.exec(await operator.info('memory'))?.[1]);
+      await operator.config('SET', 'maxmemory', String(used - 256 * 1024));
+    } finally {
+      operator.disconnect();
+    }
     const refused = await call(app.url, '/auth/login', {
       method: 'POST',
       json: { username: 'early', password: PASSWORD },
