@@ -41,7 +41,8 @@ export async function backupBench(mongoUrl: string, documents = 100_000): Promis
     const bareInsert = await timed(() => insertAll(source, docs));
     const ids = docs.filter((_, i) => i % 97 === 0).map((doc) => doc._id);
     // Rounds alternate bare and engine, quiet and busy, so that a slow spell of the host
-    // (SQLite settling after the inserts, say) does not fall on one side only.
+    // does not fall on one side only (one quiet window right after a restore read half as
+    // often as the busy one).
     const findMs: number[] = [];
     const backupMs: number[] = [];
     const quiet: number[] = [];

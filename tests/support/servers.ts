@@ -219,6 +219,14 @@ export async function startRedisAs(
   };
 }
 
+/** A numeric field of Redis INFO (used_memory, evicted_keys, total_net_input_bytes...). */
+export async function infoField(redis: Redis, field: string): Promise<number> {
+  const info = await redis.info();
+  const line = info.split('\r\n').find((l) => l.startsWith(`${field}:`));
+  if (line === undefined) throw new Error(`Redis INFO has no ${field}`);
+  return Number(line.slice(field.length + 1));
+}
+
 /** ioredis reconnects on its own (back-off up to 500 ms); waits for it, not longer. */
 export async function redisReady(redis: Redis, timeoutMs = 10000): Promise<void> {
   const ready = async () => redis.status === 'ready' && (await redis.ping());

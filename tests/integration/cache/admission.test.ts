@@ -2,9 +2,16 @@ import { expect } from 'chai';
 import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
+import { infoField } from '../../support/servers.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ferretFinds, infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
-import { startCacheRedis, type CacheRedis } from './support.js';
+import {
+  ferretFinds,
+  seedProjects,
+  startCacheRedis,
+  startReplicas,
+  stopReplicas,
+  type CacheRedis,
+} from './support.js';
 
 const ADMIN: PublicUser = { id: 'test-admin', username: 'admin', role: 'admin' };
 const SCAN_QUERIES = 200;

@@ -5,8 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PublicUser } from '../../../app/auth/types.js';
 import { resetData, type TestApp } from '../../support/app-harness.js';
 import { call } from '../../support/http.js';
-import { infoField, seedProjects, startReplicas, stopReplicas } from './support.js';
-import { startCacheRedis, type CacheRedis } from './support.js';
+import { infoField } from '../../support/servers.js';
+import {
+  seedProjects,
+  startCacheRedis,
+  startReplicas,
+  stopReplicas,
+  type CacheRedis,
+} from './support.js';
 import { signUp, PASSWORD } from '../../support/sign-up.js';
 import { stopwatch } from '../../support/latency.js';
 

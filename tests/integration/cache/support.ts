@@ -135,7 +135,6 @@ export function loadLoop(apps: TestApp[], workers: number, pick: () => string) {
   };
 }
 
-/** A numeric field of Redis INFO (used_memory, evicted_keys, total_net_input_bytes...). */
 /** A read that saw a project older than a write acknowledged before the read began. */
 export interface Stale {
   app: number;
@@ -150,13 +149,6 @@ export function expectFresh(stale: Stale[], boundMs: number): void {
   expect(home, 'stale reads on the writing replica').to.deep.equal([]);
   const old = stale.filter((s) => s.ageMs > boundMs);
   expect(old, `stale reads older than ${boundMs} ms`).to.deep.equal([]);
-}
-
-export async function infoField(redis: Redis, field: string): Promise<number> {
-  const info = await redis.info();
-  const line = info.split('\r\n').find((l) => l.startsWith(`${field}:`));
-  if (line === undefined) throw new Error(`Redis INFO has no ${field}`);
-  return Number(line.slice(field.length + 1));
 }
 
 /**
